@@ -191,6 +191,14 @@ static int format_ipv6(const uint8_t *b, char *buf, size_t size)
 	char tmp[FATA_IPADDR_STRLEN];
 	size_t n = 0;
 
+	static const uint8_t mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	/* RFC 5952 section 5: IPv4-mapped addresses end in dotted-quad form. */
+	if (memcmp(b, mapped_prefix, sizeof mapped_prefix) == 0) {
+		int len = fata_snprintf(buf, size, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+
+		return (size_t)len + 1 > size ? FATA_ENOSPC : len;
+	}
 	for (int i = 0; i < 8; i++)
 		g[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
 	for (int i = 0; i < 8;) {
