@@ -75,7 +75,7 @@ static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
 {
 	uint8_t words[16];
 	int n = 0;       /* bytes stored */
-	int gap = -1;    /* byte index where "::" stands */
+	int gap = -1;    /* byte index where "::" is, or -1 */
 	size_t i = 0;
 
 	if (len >= 2 && s[0] == ':' && s[1] == ':') {
@@ -262,7 +262,11 @@ int fata_sockaddr_format(const struct fata_sockaddr *sa, char *buf, size_t size)
 
 static size_t family_len(uint8_t family)
 {
-	return family == FATA_AF_INET ? 4 : family == FATA_AF_INET6 ? 16 : 0;
+	if (family == FATA_AF_INET)
+		return 4;
+	if (family == FATA_AF_INET6)
+		return 16;
+	return 0;
 }
 
 int fata_ipaddr_equal(const struct fata_ipaddr *a, const struct fata_ipaddr *b)

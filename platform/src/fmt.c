@@ -207,7 +207,14 @@ static void put_conversion(struct out *o, char conv, struct spec *s, enum length
 	case 'i': {
 		intmax_t v = arg_signed(ap, len);
 		uintmax_t mag = v < 0 ? (uintmax_t)0 - (uintmax_t)v : (uintmax_t)v;
-		char sign = v < 0 ? '-' : s->plus ? '+' : s->space ? ' ' : 0;
+		char sign = 0;
+
+		if (v < 0)
+			sign = '-';
+		else if (s->plus)
+			sign = '+';
+		else if (s->space)
+			sign = ' ';
 
 		put_unsigned(o, s, mag, 10, 0, sign, NULL);
 		break;
