@@ -17,7 +17,7 @@ int fata_backend_poller_new(const struct fata_poller_ops **ops, void **ctx);
 void *fata_loop_poller_ctx(const struct fata_loop *loop);
 const struct fata_poller_ops *fata_loop_poller_ops(const struct fata_loop *loop);
 
-/* Marks one turn of I/O work so FATA_RUN_ONCE and idle detection see it. */
+/* Counts a wait that returned with I/O ready, for the loop statistics. */
 void fata_loop_note_io(struct fata_loop *loop);
 
 #endif

@@ -138,7 +138,7 @@ const struct fata_poller_ops *fata_loop_poller_ops(const struct fata_loop *loop)
 
 void fata_loop_note_io(struct fata_loop *loop)
 {
-	loop->stats.polls++;
+	loop->stats.io_wakeups++;
 }
 
 uint64_t fata_loop_now(const struct fata_loop *loop)

@@ -143,6 +143,13 @@ void fata_promise_settle(struct fata_promise *p, int status, union fata_value va
 		return;
 	}
 	p->producer = 0;
+	if (!p->consumer) {
+		/* Canceled without a hook: the trace already ended it, and nobody takes the value. */
+		if (status >= 0 && release)
+			release(&value);
+		recycle_if_done(p);
+		return;
+	}
 	if (status < 0) {
 		p->state = FATA_PROMISE_REJECTED;
 		p->error = status;
@@ -152,10 +159,6 @@ void fata_promise_settle(struct fata_promise *p, int status, union fata_value va
 		p->value = value;
 		p->release = release;
 		trace(p, FATA_TRACE_FULFILL, 0);
-	}
-	if (!p->consumer) {
-		recycle_if_done(p);
-		return;
 	}
 	if (p->has_then)
 		queue_callback(p);

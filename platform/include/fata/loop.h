@@ -167,7 +167,8 @@ struct fata_loop_stats {
 	uint64_t promises_allocated; /* promises that needed a fresh allocation */
 	uint64_t callbacks_run;
 	uint64_t timers_fired;
-	uint64_t polls;
+	uint64_t polls;       /* waits on the poller */
+	uint64_t io_wakeups;  /* waits that returned with I/O ready */
 	uint32_t promises_live;
 };
 
