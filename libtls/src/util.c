@@ -1,0 +1,37 @@
+/* Small helpers shared by the libtls sources. */
+#include <string.h>
+
+#include <fata/alloc.h>
+
+#include "tls_internal.h"
+
+void tls_wipe(void *p, size_t len)
+{
+	/* Stores through a volatile pointer are not removed as dead stores. */
+	volatile unsigned char *bytes = p;
+
+	while (len--)
+		*bytes++ = 0;
+}
+
+char *tls_strdup(const char *s, size_t len)
+{
+	char *copy = fata_alloc(len + 1);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+/* Days from 0000-01-01 to 1970-01-01 in the proleptic Gregorian calendar. */
+#define TLS_DAYS_TO_UNIX_EPOCH 719528
+
+void tls_time_to_br(int64_t unix_seconds, uint32_t *days, uint32_t *seconds)
+{
+	if (unix_seconds < 0)
+		unix_seconds = 0;
+	*days = (uint32_t)(unix_seconds / 86400) + TLS_DAYS_TO_UNIX_EPOCH;
+	*seconds = (uint32_t)(unix_seconds % 86400);
+}
