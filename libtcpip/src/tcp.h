@@ -47,4 +47,11 @@ int tcp_listen(struct tcp_layer *tcp, const struct fata_sockaddr *local, int bac
 struct fata_promise *tcp_connect(struct tcp_layer *tcp, const struct fata_sockaddr *remote,
 		const struct fata_tcp_options *options);
 
+/*
+ * Renames the layer's counter group (see fata/counter.h and tcp/tcp_stats.h),
+ * "tcp" by default, to `name` (copied, cut at 47 bytes), for example
+ * "tcpip.tap0.tcp" to match the stack's other groups.
+ */
+void tcp_layer_set_counter_name(struct tcp_layer *tcp, const char *name);
+
 #endif
