@@ -9,11 +9,11 @@
  * state Connected in one transaction, and wait for the backend to reach
  * Connected. Closing walks through Closing and Closed the same way.
  *
- * Feature choices: request-rx-copy (netback copies frames into pages this
- * domain grants, the only receive mode current backends offer),
- * feature-rx-notify (this side notifies after posting receive buffers),
- * feature-sg (frames may span slots both ways), no GSO, and
- * feature-no-csum-offload so that the backend always fills in checksums:
+ * Feature choices: request-rx-copy, so netback copies frames into pages
+ * this domain grants (the only receive mode current backends offer).
+ * feature-rx-notify, because this side notifies after posting receive
+ * buffers. feature-sg, so frames may span slots both ways. No GSO. And
+ * feature-no-csum-offload, so the backend always fills in checksums:
  * libtcpip computes its own and does not accept partial checksums.
  */
 #include <stdint.h>
@@ -21,6 +21,7 @@
 
 #include <fata/addr.h>
 #include <fata/alloc.h>
+#include <fata/counter.h>
 #include <fata/error.h>
 #include <fata/fmt.h>
 #include <fata/log.h>
@@ -35,7 +36,7 @@
 #define STATE_TIMEOUT_NS (30ull * 1000000000ull)
 #define CLOSE_TIMEOUT_NS (5ull * 1000000000ull)
 #define DEFAULT_MTU 1500u
-/* A frame must fit one rx slot without feature-sg; with it, 64 KiB at most. */
+/* The largest MTU a ring packet can carry, whose size field has 16 bits. */
 #define MAX_MTU (0xFFFFu - FATA_ETH_HLEN)
 /* Room for an 802.1Q tag that the backend may leave in received frames. */
 #define VLAN_TAG_LEN 4
@@ -57,7 +58,22 @@ struct netfront {
 
 	struct netfront_rings rings;
 	int connected;
+
+	/* The ring counters, registered as the group "netfront.vifN". */
+	char counter_name[32];
+	struct fata_counter_group counters;
 };
+
+/* Names of the fields of struct netfront_ring_stats, in order. */
+static const char *const counter_names[] = {
+	"tx_slots", "tx_ring_full", "tx_rsp_errors", "tx_bad_rsp",
+	"rx_slots", "rx_frames", "rx_multi_slot", "rx_rsp_errors", "rx_bad_rsp",
+	"rx_oversize", "rx_nomem", "rx_extra_info", "notify_tx", "notify_rx",
+};
+
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) ==
+		sizeof(struct netfront_ring_stats) / sizeof(uint64_t),
+		"one counter name per field of struct netfront_ring_stats");
 
 #define PAGE_COUNT (2 + 2 * XEN_NETIF_RING_SIZE)
 
@@ -329,8 +345,16 @@ static void release(struct netfront *nf)
 static void netfront_close(struct fata_netif *nif)
 {
 	struct netfront *nf = (struct netfront *)nif;
+	const struct netfront_ring_stats *st = &nf->rings.stats;
 
 	if (nf->connected) {
+		fata_log(FATA_LOG_INFO, "netfront", "%s closing: %llu frames received (%llu in "
+				"several slots), %llu slots sent, %llu dropped on receive",
+				nif->name, (unsigned long long)st->rx_frames,
+				(unsigned long long)st->rx_multi_slot, (unsigned long long)st->tx_slots,
+				(unsigned long long)(st->rx_rsp_errors + st->rx_bad_rsp +
+					st->rx_oversize + st->rx_nomem));
+		fata_counters_unregister(&nf->counters);
 		nf->connected = 0;
 		xen_evtchn_unbind(nf->port);
 		disconnect(nf);
@@ -414,6 +438,13 @@ int fata_xen_netfront_open(struct fata_loop *loop, unsigned devid, struct fata_n
 	nf->connected = 1;
 	fata_loop_ref(loop);
 	log_connected(nf);
+
+	fata_snprintf(nf->counter_name, sizeof(nf->counter_name), "netfront.%s", nf->netif.name);
+	nf->counters.name = nf->counter_name;
+	nf->counters.names = counter_names;
+	nf->counters.values = (const uint64_t *)&nf->rings.stats;
+	nf->counters.count = sizeof(counter_names) / sizeof(counter_names[0]);
+	fata_counters_register(&nf->counters);
 
 	/* Frames may have arrived between the handshake and binding the handler. */
 	on_event(nf, nf->port);

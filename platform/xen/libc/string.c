@@ -70,6 +70,12 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
+/* clang turns memcmp() compared with zero into bcmp(). */
+int bcmp(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n);
+}
+
 void *memchr(const void *s, int c, size_t n)
 {
 	const unsigned char *p = s;

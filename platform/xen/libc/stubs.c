@@ -17,6 +17,8 @@ struct stat64;
 int open64(const char *path, int flags, ...);
 int openat64(int dirfd, const char *path, int flags, ...);
 int close(int fd);
+long read(int fd, void *buf, size_t len);
+long write(int fd, const void *buf, size_t len);
 int fstat64(int fd, struct stat64 *st);
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, long offset);
 int munmap(void *addr, size_t len);
@@ -46,6 +48,26 @@ int close(int fd)
 	(void)fd;
 	errno = EBADF;
 	return -1;
+}
+
+long read(int fd, void *buf, size_t len)
+{
+	(void)fd;
+	(void)buf;
+	(void)len;
+	errno = EBADF;
+	return -1;
+}
+
+/* Standard output and standard error go to the console, like stdout and stderr. */
+long write(int fd, const void *buf, size_t len)
+{
+	if (fd != 1 && fd != 2) {
+		errno = EBADF;
+		return -1;
+	}
+	fata_xen_console_write(buf, len);
+	return (long)len;
 }
 
 int fstat64(int fd, struct stat64 *st)
