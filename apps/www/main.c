@@ -1,85 +1,26 @@
 /*
  * fata-www: serves a directory, or the slide deck about Fata compiled into
- * the binary, over HTTP/1.1 on the host's sockets or on Fata's own TCP/IP
- * stack over a tap device.
+ * the binary, over HTTP/1.1 or HTTPS on the host's sockets or on Fata's
+ * own TCP/IP stack over a tap device.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include <fata/error.h>
 #include <fata/http_server.h>
 #include <fata/log.h>
 
-#include "app.h"
 #include "www.h"
+#include "www_app.h"
 
 #define NS_PER_S UINT64_C(1000000000)
 /* How long a stopping server lets busy connections finish. */
 #define STOP_GRACE_NS (2 * NS_PER_S)
 
-struct www_options {
-	uint16_t port;
-	uint32_t max_connections;
-	uint64_t idle_timeout_s;
-	uint64_t header_timeout_s;
-	int quiet;
-};
-
 struct www_main {
 	struct www_options opts;
 	struct fata_app app;
 	struct fata_http_server *server;
+	struct www_tls *tls;               /* NULL without --tls-cert */
+	struct www_accept_loop plain_http; /* the --http-port listener */
 	struct fata_promise *grace;
-};
-
-static int set_port(void *ctx, const char *value)
-{
-	uint64_t v;
-
-	if (fata_app_parse_uint(value, 0, 65535, &v) != 0)
-		return -1;
-	((struct www_options *)ctx)->port = (uint16_t)v;
-	return 0;
-}
-
-static int set_max_connections(void *ctx, const char *value)
-{
-	uint64_t v;
-
-	if (fata_app_parse_uint(value, 1, 1000000, &v) != 0)
-		return -1;
-	((struct www_options *)ctx)->max_connections = (uint32_t)v;
-	return 0;
-}
-
-static int set_idle_timeout(void *ctx, const char *value)
-{
-	return fata_app_parse_uint(value, 1, 86400, &((struct www_options *)ctx)->idle_timeout_s);
-}
-
-static int set_header_timeout(void *ctx, const char *value)
-{
-	return fata_app_parse_uint(value, 1, 3600, &((struct www_options *)ctx)->header_timeout_s);
-}
-
-static int set_quiet(void *ctx, const char *value)
-{
-	(void)value;
-	((struct www_options *)ctx)->quiet = 1;
-	return 0;
-}
-
-static const struct fata_app_option options[] = {
-	{ .name = "port", .arg = "N", .set = set_port,
-		.help = "TCP port to listen on, 0 for any free one (default 80)" },
-	{ .name = "max-connections", .arg = "N", .set = set_max_connections,
-		.help = "connections served at once; one more gets 503 (default 256)" },
-	{ .name = "idle-timeout", .arg = "SECONDS", .set = set_idle_timeout,
-		.help = "close a keep-alive connection idle this long, or a stalled one (default 30)" },
-	{ .name = "header-timeout", .arg = "SECONDS", .set = set_header_timeout,
-		.help = "respond 408 when a request head takes longer (default 10)" },
-	{ .name = "no-access-log", .set = set_quiet,
-		.help = "do not log a Common Log Format line per request" },
 };
 
 static void stop_loop(void *arg, int status, union fata_value value)
@@ -118,6 +59,7 @@ static void on_signal(void *arg, int status, union fata_value value)
 	else
 		fata_log(FATA_LOG_INFO, "www", "signal %llu: stopping",
 				(unsigned long long)value.u64);
+	www_accept_loop_stop(&m->plain_http);
 	done = fata_http_server_shutdown(m->server);
 	if (done == NULL) {
 		fata_loop_stop(m->app.loop);
@@ -127,6 +69,57 @@ static void on_signal(void *arg, int status, union fata_value value)
 	if (m->grace != NULL)
 		fata_promise_then(m->grace, grace_over, m);
 	fata_promise_then(done, stop_loop, m);
+}
+
+/*
+ * Listens on `port` of every IPv4 address and stores the listener in
+ * `*out` and the bound port (the one the stack picked for port 0) in
+ * `*bound_port`.
+ */
+static int listen_tcp(struct www_main *m, uint16_t port, struct fata_listener **out,
+		uint16_t *bound_port)
+{
+	struct fata_sockaddr any = { .ip = { .family = FATA_AF_INET }, .port = port };
+	struct fata_tcp_options tcp = { .nodelay = 1 };
+	struct fata_sockaddr bound;
+	struct fata_listener *listener;
+	int rc;
+
+	rc = fata_stack_listen(m->app.stack, &any, 128, &tcp, &listener);
+	if (rc != 0) {
+		fata_log(FATA_LOG_ERROR, "www", "cannot listen on port %u: %s", port,
+				fata_strerror(rc));
+		return rc;
+	}
+
+	*bound_port = port;
+	if (listener->ops->get_local != NULL && listener->ops->get_local(listener, &bound) == 0)
+		*bound_port = bound.port;
+	*out = listener;
+	return 0;
+}
+
+/* Opens the --port listener, wrapped in TLS when --tls-cert was given. */
+static int listen_main_port(struct www_main *m, struct fata_listener **out)
+{
+	struct fata_listener *tcp;
+	int rc;
+
+	rc = listen_tcp(m, m->opts.port, &tcp, &m->opts.port);
+	if (rc != 0)
+		return rc;
+	if (m->tls == NULL) {
+		*out = tcp;
+		return 0;
+	}
+
+	rc = www_tls_listen(m->tls, tcp, out);
+	if (rc != 0) {
+		fata_log(FATA_LOG_ERROR, "www", "cannot serve TLS on port %u: %s", m->opts.port,
+				fata_strerror(rc));
+		fata_listener_close(tcp);
+	}
+	return rc;
 }
 
 static int start_server(struct www_main *m, struct www_site *site)
@@ -140,8 +133,6 @@ static int start_server(struct www_main *m, struct www_site *site)
 		.server_name = "fata-www",
 		.access_log = !m->opts.quiet,
 	};
-	struct fata_sockaddr any = { .ip = { .family = FATA_AF_INET }, .port = m->opts.port };
-	struct fata_tcp_options tcp = { .nodelay = 1 };
 	struct fata_listener *listener;
 	int rc;
 
@@ -150,19 +141,68 @@ static int start_server(struct www_main *m, struct www_site *site)
 		fata_log(FATA_LOG_ERROR, "www", "cannot create the server: %s", fata_strerror(rc));
 		return rc;
 	}
-	rc = fata_stack_listen(m->app.stack, &any, 128, &tcp, &listener);
-	if (rc != 0) {
-		fata_log(FATA_LOG_ERROR, "www", "cannot listen on port %u: %s", m->opts.port,
-				fata_strerror(rc));
+	rc = listen_main_port(m, &listener);
+	if (rc != 0)
 		return rc;
+	rc = fata_http_server_listen(m->server, listener);
+	if (rc != 0 || !m->opts.http_port_given)
+		return rc;
+
+	rc = listen_tcp(m, m->opts.http_port, &listener, &m->opts.http_port);
+	if (rc != 0)
+		return rc;
+	www_accept_loop_start(&m->plain_http, m->server, listener);
+	return 0;
+}
+
+static void log_serving(const struct www_main *m, const char *dir)
+{
+	const char *what = dir ? dir : "the bundled slide deck";
+
+	if (m->tls == NULL) {
+		fata_log(FATA_LOG_INFO, "www", "serving %s on port %u (%s stack)", what,
+				m->opts.port, m->app.stack->name);
+		return;
 	}
+	fata_log(FATA_LOG_INFO, "www", "serving %s on port %u with TLS (%s stack)", what,
+			m->opts.port, m->app.stack->name);
+	if (m->opts.http_port_given)
+		fata_log(FATA_LOG_INFO, "www", "serving plain HTTP on port %u as well",
+				m->opts.http_port);
+}
 
-	/* With --port 0 the stack picked the port; the log line below names it. */
-	struct fata_sockaddr bound;
+/* Releases everything main() set up, in the reverse order. */
+static void finish(struct www_main *m, struct www_site *site)
+{
+	fata_promise_cancel(m->grace);
+	m->grace = NULL;
+	www_accept_loop_stop(&m->plain_http);
+	fata_http_server_free(m->server);
+	m->server = NULL;
+	www_site_close(site);
 
-	if (listener->ops->get_local != NULL && listener->ops->get_local(listener, &bound) == 0)
-		m->opts.port = bound.port;
-	return fata_http_server_listen(m->server, listener);
+	/* After fata_app_finish(), which prints the TLS counters with --stats. */
+	fata_app_finish(&m->app);
+	www_tls_free(m->tls);
+	m->tls = NULL;
+}
+
+static int run(struct www_main *m)
+{
+	struct fata_promise *sig = fata_app_stop_signal(&m->app);
+	int rc;
+
+	if (sig == NULL) {
+		fata_log(FATA_LOG_ERROR, "www", "cannot wait for signals: out of memory");
+		return 1;
+	}
+	fata_promise_then(sig, on_signal, m);
+	rc = fata_loop_run(m->app.loop, FATA_RUN_FOREVER);
+	if (rc < 0) {
+		fata_log(FATA_LOG_ERROR, "www", "the event loop failed: %s", fata_strerror(rc));
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -171,59 +211,54 @@ int main(int argc, char **argv)
 	struct fata_app_info info = {
 		.name = "fata-www",
 		.usage_args = "[DIR]",
-		.summary = "Serve the directory DIR over HTTP/1.1, or without DIR the bundled "
-			"slide deck about Fata.",
-		.options = options,
-		.option_count = sizeof(options) / sizeof(options[0]),
+		.summary = "Serve the directory DIR over HTTP/1.1 or HTTPS, or without DIR the "
+			"bundled slide deck about Fata.",
+		.options = www_option_table,
+		.option_count = www_option_count,
 		.ctx = &m.opts,
 		.min_args = 0,
 		.max_args = 1,
 	};
 	struct fata_app_options opts;
 	struct www_site site;
-	struct fata_promise *sig;
 	int rc;
 
-	m.opts.port = 80;
-	m.opts.max_connections = 256;
-	m.opts.idle_timeout_s = 30;
-	m.opts.header_timeout_s = 10;
+	www_options_init(&m.opts);
 	fata_app_parse(argc, argv, &info, &opts);
+	www_options_check(info.name, &m.opts);
+
+	/*
+	 * The certificate and key are loaded before the stack starts, so a bad
+	 * file is reported at once rather than after a DHCP exchange. The
+	 * stderr handler goes in first; fata_app_start() installs it again.
+	 */
+	if (m.opts.tls_cert_path != NULL) {
+		fata_log_set_handler(fata_app_log_stderr, NULL);
+		fata_log_set_level(opts.log_level);
+		if (www_tls_load(m.opts.tls_cert_path, m.opts.tls_key_path, &m.tls) != 0)
+			return 1;
+	}
 
 	rc = fata_app_start(&m.app, "fata-www", &opts);
-	if (rc != 0)
+	if (rc != 0) {
+		www_tls_free(m.tls);
 		return 1;
+	}
 
 	const char *dir = opts.first_arg < argc ? argv[opts.first_arg] : NULL;
 
 	if ((dir ? www_site_open_dir(&site, dir) : www_site_open_bundled(&site)) != 0) {
 		fata_app_finish(&m.app);
+		www_tls_free(m.tls);
 		return 1;
 	}
 	if (start_server(&m, &site) != 0) {
-		fata_http_server_free(m.server);
-		www_site_close(&site);
-		fata_app_finish(&m.app);
+		finish(&m, &site);
 		return 1;
 	}
-	fata_log(FATA_LOG_INFO, "www", "serving %s on port %u (%s stack)",
-			dir ? dir : "the bundled slide deck", m.opts.port, m.app.stack->name);
+	log_serving(&m, dir);
 
-	sig = fata_app_stop_signal(&m.app);
-	if (sig == NULL) {
-		fata_log(FATA_LOG_ERROR, "www", "cannot wait for signals: out of memory");
-		rc = 1;
-	} else {
-		fata_promise_then(sig, on_signal, &m);
-		rc = fata_loop_run(m.app.loop, FATA_RUN_FOREVER);
-		if (rc < 0)
-			fata_log(FATA_LOG_ERROR, "www", "the event loop failed: %s", fata_strerror(rc));
-		rc = rc < 0 ? 1 : 0;
-	}
-
-	fata_promise_cancel(m.grace);
-	fata_http_server_free(m.server);
-	www_site_close(&site);
-	fata_app_finish(&m.app);
+	rc = run(&m);
+	finish(&m, &site);
 	return rc;
 }

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds fata-www and serves the bundled slide deck about Fata on Fata's
-# own TCP/IP stack, over a tap device in a network namespace.
+# own TCP/IP stack, over a tap device in a network namespace, with plain
+# HTTP on port 80 and HTTPS on port 443.
 #
 #   bash apps/www/run-demo.sh [DIR]
 #
 # On Debian 12 it installs the packages it needs with apt-get and builds
 # into build-demo/ with meson and ninja. It creates the namespace
 # "fata-demo" with the tap device "fatademo0": the namespace's kernel is
-# 192.0.2.1/24 and fata-www is 192.0.2.2. It fetches the start page with
-# curl from inside the namespace and keeps serving until Ctrl-C, when it
-# deletes the namespace again. With DIR it serves that directory instead of the deck.
+# 192.0.2.1/24 and fata-www is 192.0.2.2. For HTTPS it makes a self-signed
+# certificate for IP:192.0.2.2 with openssl in a temporary directory. It
+# fetches the start page over HTTP and HTTPS with curl from inside the
+# namespace and keeps serving until Ctrl-C, when it deletes the namespace
+# and the certificate again. With DIR it serves that directory instead of
+# the deck.
 # The namespace and the tap device need root: the script uses sudo when it
 # does not run as root.
 set -u -o pipefail
@@ -18,7 +22,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ns=fata-demo
 tap=fatademo0
 build=$root/build-demo
-packages=(meson ninja-build gcc pkg-config check iproute2 curl)
+packages=(meson ninja-build gcc pkg-config check iproute2 curl openssl libbearssl-dev)
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=()
@@ -52,6 +56,18 @@ fi
 ninja -C "$build" apps/www/fata-www || exit 1
 www=$build/apps/www/fata-www
 
+step "Making a self-signed certificate for 192.0.2.2"
+certs=$(mktemp -d "${TMPDIR:-/tmp}/fata-demo-tls.XXXXXX") || exit 1
+chmod 755 "$certs"
+if ! openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-keyout "$certs/www.key" -out "$certs/www.crt" -days 30 \
+		-subj "/CN=192.0.2.2" -addext "subjectAltName=IP:192.0.2.2" 2>"$certs/openssl.log"; then
+	cat "$certs/openssl.log" >&2
+	rm -rf "$certs"
+	exit 1
+fi
+echo "certificate $certs/www.crt, key $certs/www.key"
+
 step "Creating network namespace $ns with tap device $tap"
 www_pid=
 cleanup() {
@@ -61,11 +77,12 @@ cleanup() {
 		wait "$www_pid" 2>/dev/null
 	fi
 	"${as_root[@]}" ip netns del "$ns" 2>/dev/null
-	echo "Deleted network namespace $ns."
+	rm -rf "$certs"
+	echo "Deleted network namespace $ns and the certificate."
 }
+trap cleanup EXIT
 "${as_root[@]}" ip netns del "$ns" 2>/dev/null
 "${as_root[@]}" ip netns add "$ns" || exit 1
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 "${as_root[@]}" ip netns exec "$ns" ip link set lo up
 "${as_root[@]}" ip netns exec "$ns" ip tuntap add dev "$tap" mode tap || exit 1
@@ -73,7 +90,8 @@ trap 'exit 130' INT TERM
 "${as_root[@]}" ip netns exec "$ns" ip link set "$tap" up
 
 step "Starting fata-www on Fata's TCP/IP stack at 192.0.2.2"
-"${as_root[@]}" ip netns exec "$ns" "$www" --net "tap:$tap" --ipv4 192.0.2.2/24 --port 80 "$@" &
+"${as_root[@]}" ip netns exec "$ns" "$www" --net "tap:$tap" --ipv4 192.0.2.2/24 \
+	--port 443 --tls-cert "$certs/www.crt" --tls-key "$certs/www.key" --http-port 80 "$@" &
 www_pid=$!
 for _ in $(seq 1 100); do
 	"${as_root[@]}" ip netns exec "$ns" curl -s -o /dev/null --max-time 1 http://192.0.2.2/ && break
@@ -87,12 +105,17 @@ done
 step "Fetching http://192.0.2.2/ with curl from inside the namespace"
 "${as_root[@]}" ip netns exec "$ns" curl -sS -D - --max-time 5 http://192.0.2.2/ || exit 1
 
+step "Fetching https://192.0.2.2/ with curl, trusting the new certificate"
+"${as_root[@]}" ip netns exec "$ns" curl -sS -D - --max-time 5 --cacert "$certs/www.crt" \
+	https://192.0.2.2/ || exit 1
+
 cat <<EOF
 
-fata-www is serving on Fata's own TCP/IP stack at 192.0.2.2 in namespace $ns.
-Fetch the page again with:
+fata-www is serving on Fata's own TCP/IP stack at 192.0.2.2 in namespace $ns,
+HTTP on port 80 and HTTPS on port 443. Fetch the page again with:
 
     sudo ip netns exec $ns curl http://192.0.2.2/
+    sudo ip netns exec $ns curl --cacert $certs/www.crt https://192.0.2.2/
 
 Each request adds an access-log line above. Press Ctrl-C to stop and delete the namespace.
 EOF
