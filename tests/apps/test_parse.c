@@ -604,7 +604,7 @@ START_TEST(help_lists_every_option)
 {
 	static const char *const expected[] = {
 		"Usage: fata-test [OPTIONS] [A [B]]\n", "Tests the shared option parser, with",
-		"\nsecond line in the help text.\n",
+		"\nline in the help text.\n",
 		"--port N", "a TCP port from 1 to 65535", "--verbose", "--mode MODE",
 		"--net tap:IFNAME|socket", "--ipv4 ADDR/PREFIX", "--ipv4-gateway ADDR", "--dhcp ",
 		"--dhcp-timeout SECONDS", "--pcap FILE", "--trace FILE", "--log-level LEVEL",
