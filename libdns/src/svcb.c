@@ -63,6 +63,32 @@ static int value_check(uint16_t key, const uint8_t *v, size_t len)
 	return 0;
 }
 
+/*
+ * Checks that every key the "mandatory" value lists is present, and that it
+ * does not list itself (RFC 9460 section 8). `p` is a list that passed the
+ * ordering checks, so the mandatory key, when present, comes first.
+ */
+static int mandatory_keys_check(const uint8_t *p, size_t len)
+{
+	uint16_t mlen;
+
+	if (len < 4 || dns_get16(p) != SVC_MANDATORY)
+		return 0;
+	mlen = dns_get16(p + 2);
+	for (size_t m = 0; m < mlen; m += 2) {
+		uint16_t want = dns_get16(p + 4 + m);
+		int found = 0;
+
+		if (want == SVC_MANDATORY)
+			return FATA_EBADMSG;
+		for (size_t i = 0; i < len; i += 4 + (size_t)dns_get16(p + i + 2))
+			found |= dns_get16(p + i) == want;
+		if (!found)
+			return FATA_EBADMSG;
+	}
+	return 0;
+}
+
 int dns_svcb_params_check(const uint8_t *p, size_t len)
 {
 	long last = -1;
@@ -81,7 +107,7 @@ int dns_svcb_params_check(const uint8_t *p, size_t len)
 		last = key;
 		i += 4 + (size_t)vlen;
 	}
-	return 0;
+	return mandatory_keys_check(p, len);
 }
 
 static int out_key(uint16_t key, char *buf, size_t size, size_t *o)
@@ -392,20 +418,6 @@ int dns_svcb_params_parse(const struct dns_token *tokens, size_t count, uint8_t 
 		o += 4 + vlen;
 	}
 
-	/* Every key that "mandatory" lists must be present (RFC 9460 section 8). */
-	if (o >= 4 && dns_get16(out) == SVC_MANDATORY) {
-		uint16_t mlen = dns_get16(out + 2);
-
-		for (size_t m = 0; m < mlen; m += 2) {
-			uint16_t want = dns_get16(out + 4 + m);
-			int found = 0;
-
-			for (size_t i = 0; i < o; i += 4 + (size_t)dns_get16(out + i + 2))
-				found |= dns_get16(out + i) == want;
-			if (!found)
-				return FATA_EINVAL;
-		}
-	}
 	*olen = o;
 	return dns_svcb_params_check(out, o) == 0 ? 0 : FATA_EINVAL;
 }

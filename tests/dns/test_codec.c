@@ -374,6 +374,42 @@ START_TEST(message_rdata_with_bad_compression)
 }
 END_TEST
 
+START_TEST(message_svcb_mandatory_key_missing)
+{
+	/*
+	 * An SVCB record (priority 2048, target ".") whose "mandatory" lists
+	 * key64, which the record does not carry: RFC 9460 section 8 makes that
+	 * malformed on the wire as in zone files.
+	 */
+	uint8_t msg[] = {
+		0, 1, 0x80, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+		0x00, 0, 64, 0, 1, 0, 0, 0, 60, 0, 13,
+		0x08, 0x00, 0x00, 0, 0, 0, 2, 0, 64, 0x20, 0, 0, 0,
+	};
+	struct fata_dns_parser p;
+	struct fata_dns_rr rr;
+
+	fata_dns_parser_init(&p, msg, sizeof msg);
+	ck_assert_int_eq(fata_dns_parse_rr(&p, &rr, NULL), FATA_EBADMSG);
+}
+END_TEST
+
+START_TEST(message_svcb_mandatory_lists_itself)
+{
+	/* "mandatory" may not list key 0, itself (RFC 9460 section 8). */
+	uint8_t msg[] = {
+		0, 1, 0x80, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+		0x00, 0, 64, 0, 1, 0, 0, 0, 60, 0, 9,
+		0, 1, 0x00, 0, 0, 0, 2, 0, 0,
+	};
+	struct fata_dns_parser p;
+	struct fata_dns_rr rr;
+
+	fata_dns_parser_init(&p, msg, sizeof msg);
+	ck_assert_int_eq(fata_dns_parse_rr(&p, &rr, NULL), FATA_EBADMSG);
+}
+END_TEST
+
 /* Every type through text, wire, text: input line and the line the formatter writes. */
 static const struct {
 	const char *in;
@@ -563,6 +599,8 @@ int main(void)
 	tcase_add_test(tc, message_build_no_space_rolls_back);
 	tcase_add_test(tc, message_parse_truncated_prefixes);
 	tcase_add_test(tc, message_rdata_with_bad_compression);
+	tcase_add_test(tc, message_svcb_mandatory_key_missing);
+	tcase_add_test(tc, message_svcb_mandatory_lists_itself);
 	tcase_add_loop_test(tc, rr_every_type_round_trip, 0, sizeof rr_cases / sizeof rr_cases[0]);
 	tcase_add_test(tc, rdata_invalid_text);
 	tcase_add_test(tc, rdata_compare_canonical_case);
