@@ -3,7 +3,9 @@
  * relative to the root, so the kernel refuses any path, symbolic links
  * included, that would leave the root. On kernels without openat2 (before
  * Linux 5.6) the resolved path is checked against the root's instead.
- * File contents are mapped and handed to libhttp without copying.
+ * Small files are kept in the cache (cache.c) and checked against the
+ * disk at most once a second; other files are mapped per request. Either
+ * way the bytes reach libhttp without copying.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fata/clock.h>
 #include <fata/error.h>
 #include <fata/log.h>
 
@@ -25,7 +28,17 @@
 /* Largest file served: the buffer layer's block limit times the chain's views. */
 #define MAX_FILE_BYTES ((uint64_t)FATA_BUF_MAX_SIZE * FATA_CHAIN_MAX)
 
-int www_site_open_dir(struct www_site *site, const char *dir)
+/* How long a cached file is served without looking at the disk again. */
+#define CACHE_RECHECK_NS UINT64_C(1000000000)
+
+/*
+ * Files changed (ctime) less than this long ago are not cached: a write
+ * within the file system's timestamp granularity after the read would
+ * leave the times, and so the check, unchanged.
+ */
+#define CACHE_SETTLE_NS INT64_C(2000000000)
+
+int www_site_open_dir(struct www_site *site, const char *dir, uint64_t cache_bytes)
 {
 	memset(site, 0, sizeof(*site));
 	site->root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -36,6 +49,16 @@ int www_site_open_dir(struct www_site *site, const char *dir)
 	site->root_path = realpath(dir, NULL);
 	if (site->root_path == NULL) {
 		fata_log(FATA_LOG_ERROR, "www", "cannot resolve directory %s: %s", dir, strerror(errno));
+		close(site->root_fd);
+		return -1;
+	}
+	if (cache_bytes == 0)
+		return 0;
+
+	site->cache = www_cache_new(cache_bytes);
+	if (site->cache == NULL) {
+		fata_log(FATA_LOG_ERROR, "www", "cannot allocate the file cache");
+		free((void *)site->root_path);
 		close(site->root_fd);
 		return -1;
 	}
@@ -126,12 +149,132 @@ static void send_open_error(struct fata_http_exchange *ex, const char *path, int
 	www_send_not_found(ex);
 }
 
+/* Fills `m` from `st`. The ETag is built from inode, size and modification time. */
+static void file_meta(const struct stat *st, const char *path, struct www_file_meta *m)
+{
+	m->dev = (uint64_t)st->st_dev;
+	m->ino = (uint64_t)st->st_ino;
+	m->size = (uint64_t)st->st_size;
+	m->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	m->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	m->content_type = www_content_type(path);
+	snprintf(m->etag, sizeof(m->etag), "\"%llx-%llx-%llx\"", (unsigned long long)m->ino,
+			(unsigned long long)m->size, (unsigned long long)m->mtime_ns);
+}
+
+/* Returns 1 when `st` describes the same version of the file as `m`. */
+static int same_version(const struct www_file_meta *m, const struct stat *st)
+{
+	int64_t mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	int64_t ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+
+	return S_ISREG(st->st_mode) && m->dev == (uint64_t)st->st_dev
+		&& m->ino == (uint64_t)st->st_ino && m->size == (uint64_t)st->st_size
+		&& m->mtime_ns == mtime_ns && m->ctime_ns == ctime_ns;
+}
+
+/* Adds Content-Type, ETag and Last-Modified, from which the server evaluates preconditions. */
+static void add_fields(struct fata_http_exchange *ex, const struct www_file_meta *m)
+{
+	int64_t mtime_s = m->mtime_ns / 1000000000;
+
+	if (m->mtime_ns < 0 && m->mtime_ns % 1000000000 != 0)
+		mtime_s--;
+	fata_http_exchange_add_header(ex, "Content-Type", m->content_type);
+	fata_http_exchange_set_validators(ex, m->etag, mtime_s, 1);
+}
+
+/*
+ * Serves `key` from the cache. Once CACHE_RECHECK_NS has passed since the
+ * last check, the file is opened again with the same checks as a miss.
+ * A changed, replaced or vanished file drops the entry. Returns 1 when it
+ * responded, 0 when the caller must serve from disk.
+ */
+static int serve_cached(struct www_site *site, struct fata_http_exchange *ex, const char *key)
+{
+	struct www_cache_entry *e = www_cache_find(site->cache, key);
+	uint64_t now;
+
+	if (e == NULL)
+		return 0;
+
+	now = fata_clock_monotonic_ns();
+	if (now - e->checked_ns >= CACHE_RECHECK_NS) {
+		struct stat st;
+		int fd = open_beneath(site, e->file);
+		int fresh = fd >= 0 && fstat(fd, &st) == 0 && same_version(&e->meta, &st);
+
+		if (fd >= 0)
+			close(fd);
+		if (!fresh) {
+			www_cache_drop(site->cache, e);
+			return 0;
+		}
+		e->checked_ns = now;
+	}
+
+	add_fields(ex, &e->meta);
+	fata_http_exchange_send(ex, 200, fata_view_ref(e->body));
+	return 1;
+}
+
+/* Reads all `size` bytes of `fd` from its start into a new view. */
+static int read_whole(int fd, size_t size, struct fata_view *out)
+{
+	size_t done = 0;
+
+	if (fata_buf_alloc(0, size, out) != 0)
+		return -1;
+	while (done < size) {
+		ssize_t n = read(fd, fata_view_data(*out) + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fata_view_release(out);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Reads a small file into the cache and serves it from there. Empty and
+ * large files, files whose status changed in the last CACHE_SETTLE_NS, and files that
+ * change while being read are left to the caller. Returns 1 when it
+ * responded.
+ */
+static int serve_and_cache(struct www_site *site, struct fata_http_exchange *ex,
+		const char *key, const char *file, const char *path, int fd, const struct stat *st)
+{
+	struct www_file_meta meta;
+	struct fata_view body;
+	struct stat after;
+
+	file_meta(st, path, &meta);
+	if (site->cache == NULL || meta.size == 0 || meta.size > WWW_CACHE_FILE_MAX
+			|| meta.ctime_ns > fata_clock_wall_ns() - CACHE_SETTLE_NS)
+		return 0;
+	if (read_whole(fd, (size_t)meta.size, &body) != 0)
+		return 0;
+	if (fstat(fd, &after) != 0 || !same_version(&meta, &after)) {
+		fata_view_release(&body);
+		return 0;
+	}
+
+	/* A full budget or short memory only means the next request reads the file again. */
+	www_cache_insert(site->cache, key, file, body, &meta, fata_clock_monotonic_ns());
+	add_fields(ex, &meta);
+	fata_http_exchange_send(ex, 200, body);
+	return 1;
+}
+
 static void send_file(struct fata_http_exchange *ex, const char *path, int fd,
 		const struct stat *st)
 {
 	struct fata_chain body;
-	char etag[64];
-	int64_t mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	struct www_file_meta meta;
 
 	if ((uint64_t)st->st_size > MAX_FILE_BYTES) {
 		/* NOTE: files over 8 GiB would need the streaming writer; they are refused. */
@@ -148,20 +291,23 @@ static void send_file(struct fata_http_exchange *ex, const char *path, int fd,
 		return;
 	}
 
-	/* A strong tag from inode, size and modification time, which change with the content. */
-	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)st->st_ino,
-			(unsigned long long)st->st_size, (unsigned long long)mtime_ns);
-	fata_http_exchange_add_header(ex, "Content-Type", www_content_type(path));
-	fata_http_exchange_set_validators(ex, etag, st->st_mtim.tv_sec, 1);
+	file_meta(st, path, &meta);
+	add_fields(ex, &meta);
 	fata_http_exchange_send_chain(ex, 200, &body);
 }
 
 void www_serve_file(struct www_site *site, struct fata_http_exchange *ex, const char *path,
 		int trailing_slash)
 {
+	char key[WWW_PATH_MAX + 2];
 	char rel[WWW_PATH_MAX + 16];
 	struct stat st;
 	int fd;
+
+	/* "/sub" and "/sub/" differ: one redirects, the other serves the index. */
+	snprintf(key, sizeof(key), "%s%s", path, trailing_slash && path[1] != '\0' ? "/" : "");
+	if (site->cache != NULL && serve_cached(site, ex, key))
+		return;
 
 	snprintf(rel, sizeof(rel), "%s", path[1] ? path + 1 : ".");
 	fd = open_beneath(site, rel);
@@ -197,7 +343,8 @@ void www_serve_file(struct www_site *site, struct fata_http_exchange *ex, const 
 		www_send_not_found(ex);
 		return;
 	}
-	send_file(ex, path, fd, &st);
+	if (!serve_and_cache(site, ex, key, rel, path, fd, &st))
+		send_file(ex, path, fd, &st);
 	close(fd);
 }
 
@@ -212,6 +359,16 @@ void www_site_close(struct www_site *site)
 	}
 	free(site->bundled_views);
 	free(site->bundled_etags);
+	if (site->cache != NULL) {
+		struct www_cache_stats st;
+
+		www_cache_stats(site->cache, &st);
+		fata_log(FATA_LOG_INFO, "www", "file cache: %llu hits, %llu misses, %llu stored, "
+				"%llu evicted, %llu stale", (unsigned long long)st.hits,
+				(unsigned long long)st.misses, (unsigned long long)st.inserts,
+				(unsigned long long)st.evictions, (unsigned long long)st.stale);
+		www_cache_free(site->cache);
+	}
 	memset(site, 0, sizeof(*site));
 	site->root_fd = -1;
 }

@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 
 	const char *dir = opts.first_arg < argc ? argv[opts.first_arg] : NULL;
 
-	if ((dir ? www_site_open_dir(&site, dir) : www_site_open_bundled(&site)) != 0) {
+	if ((dir ? www_site_open_dir(&site, dir, m.opts.cache_bytes) : www_site_open_bundled(&site)) != 0) {
 		fata_app_finish(&m.app);
 		www_tls_free(m.tls);
 		return 1;

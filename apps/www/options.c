@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "www.h"
 #include "www_app.h"
 
 static int set_port(void *ctx, const char *value)
@@ -52,6 +53,11 @@ static int set_header_timeout(void *ctx, const char *value)
 	return fata_app_parse_uint(value, 1, 3600, &((struct www_options *)ctx)->header_timeout_s);
 }
 
+static int set_cache_size(void *ctx, const char *value)
+{
+	return fata_app_parse_uint(value, 0, UINT64_C(1) << 40, &((struct www_options *)ctx)->cache_bytes);
+}
+
 static int set_quiet(void *ctx, const char *value)
 {
 	(void)value;
@@ -93,6 +99,9 @@ const struct fata_app_option www_option_table[] = {
 		.help = "close a keep-alive connection idle this long, or a stalled one (default 30)" },
 	{ .name = "header-timeout", .arg = "SECONDS", .set = set_header_timeout,
 		.help = "respond 408 when a request head takes longer (default 10)" },
+	{ .name = "cache-size", .arg = "BYTES", .set = set_cache_size,
+		.help = "keep served files of up to 64 KiB in memory, BYTES in all, 0 for none "
+			"(default 16777216)" },
 	{ .name = "no-access-log", .set = set_quiet,
 		.help = "do not log a Common Log Format line per request" },
 };
@@ -106,6 +115,7 @@ void www_options_init(struct www_options *o)
 	o->max_connections = 256;
 	o->idle_timeout_s = 30;
 	o->header_timeout_s = 10;
+	o->cache_bytes = WWW_CACHE_DEFAULT_BYTES;
 }
 
 /* Prints "PROG: MESSAGE" on standard error and exits as the shared parser does. */

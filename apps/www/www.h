@@ -37,6 +37,82 @@ struct www_bundled_file {
 extern const struct www_bundled_file www_bundled_files[];
 extern const size_t www_bundled_count;
 
+/* Largest file the cache keeps, in bytes; larger files are mapped per request. */
+#define WWW_CACHE_FILE_MAX (64 * 1024)
+
+/* The cache budget without --cache-size, in bytes. */
+#define WWW_CACHE_DEFAULT_BYTES (16 * 1024 * 1024)
+
+/* The identity of one version of a file, and the response fields made from it. */
+struct www_file_meta {
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t ctime_ns;          /* changes on every write and on touch, which can reset mtime */
+	const char *content_type;  /* static string from www_content_type() */
+	char etag[64];             /* with its quotes */
+};
+
+/*
+ * One cached file. `key` is the request path that www_serve_file() receives;
+ * `file` is the path beneath the root that was opened for it, which
+ * differs for a directory's index.html.
+ */
+struct www_cache_entry {
+	char *key;
+	char *file;
+	struct fata_view body;     /* owned; responses take their own references */
+	struct www_file_meta meta;
+	uint64_t checked_ns;       /* monotonic time of the last check against the disk */
+	uint64_t cost;             /* bytes charged to the budget */
+	struct www_cache_entry *next;  /* in the hash bucket */
+	struct www_cache_entry *newer; /* in the use order */
+	struct www_cache_entry *older;
+};
+
+/* Counts since the cache was made; `entries` and `bytes` are current. */
+struct www_cache_stats {
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t inserts;
+	uint64_t evictions;  /* entries dropped to make room */
+	uint64_t stale;      /* entries dropped because the file changed or went away */
+	uint64_t entries;
+	uint64_t bytes;
+};
+
+struct www_cache;
+
+/*
+ * Makes an empty cache whose entries may take `budget` bytes, counting
+ * each entry's bookkeeping as well as its file. Returns NULL when
+ * `budget` is 0 (no cache) or memory is short.
+ */
+struct www_cache *www_cache_new(uint64_t budget);
+
+/* Returns the entry for `key` and marks it most recently used, or NULL. */
+struct www_cache_entry *www_cache_find(struct www_cache *c, const char *key);
+
+/*
+ * Stores `body` (taking one more reference; the caller keeps its own) and
+ * `meta` under `key`, replacing any entry for it and evicting the least
+ * recently used entries until it fits. Returns 0, or -1 when the entry
+ * alone exceeds the budget, the body exceeds WWW_CACHE_FILE_MAX, or memory
+ * is short; the cache is unchanged apart from evictions then.
+ */
+int www_cache_insert(struct www_cache *c, const char *key, const char *file,
+		struct fata_view body, const struct www_file_meta *meta, uint64_t now_ns);
+
+/* Removes and frees `e`, which must be in `c`, because its file changed or went away. */
+void www_cache_drop(struct www_cache *c, struct www_cache_entry *e);
+
+/* Copies the counters into `*out`. */
+void www_cache_stats(const struct www_cache *c, struct www_cache_stats *out);
+
+/* Frees the cache and drops its references to the files' bytes. NULL is ignored. */
+void www_cache_free(struct www_cache *c);
+
 /*
  * The content being served: a directory on disk (`root_fd` >= 0) or the
  * bundled site. Handlers receive it as their argument.
@@ -46,10 +122,14 @@ struct www_site {
 	const char *root_path;
 	struct fata_view *bundled_views;   /* one per bundled file, wrapping its bytes */
 	char (*bundled_etags)[24];
+	struct www_cache *cache;           /* NULL when disabled or for the bundled site */
 };
 
-/* Prepares serving the directory `dir`. Returns 0 or -1 after logging why. */
-int www_site_open_dir(struct www_site *site, const char *dir);
+/*
+ * Prepares serving the directory `dir`, keeping up to `cache_bytes` of
+ * small files in memory (0: none). Returns 0 or -1 after logging why.
+ */
+int www_site_open_dir(struct www_site *site, const char *dir, uint64_t cache_bytes);
 
 /* Prepares serving the bundled site. Returns 0 or -1 after logging why. */
 int www_site_open_bundled(struct www_site *site);

@@ -26,6 +26,7 @@ struct www_options {
 	uint32_t max_connections;
 	uint64_t idle_timeout_s;
 	uint64_t header_timeout_s;
+	uint64_t cache_bytes;     /* --cache-size: file cache budget, 0 for none */
 	int quiet;
 	const char *tls_cert_path; /* NULL without --tls-cert */
 	const char *tls_key_path;  /* NULL without --tls-key */

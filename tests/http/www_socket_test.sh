@@ -158,7 +158,69 @@ expect_match "Second body" "$multi" "sub index"
 # The access log.
 expect_match "Access log line" "$(cat "$work/log")" 'http\.access: 127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /a\.txt HTTP/1\.1" 200 13'
 
+# The file cache. Files whose status changed in the last two seconds are
+# not cached, so these wait; a cached file is checked once a second.
+printf 'version one\n' >"$site/cached.txt"
+printf 'inside\n' >"$site/swap.txt"
+printf 'first file\n' >"$site/c1.txt"
+printf 'second file\n' >"$site/c2.txt"
+sleep 2.1
+expect "Cached first fetch" "$(curl -s "$base/cached.txt")" "version one"
+old_tag=$(curl -s -D - -o /dev/null "$base/cached.txt" | sed -n 's/^ETag: \(.*\)\r$/\1/p')
+expect "Cached second fetch" "$(curl -s "$base/cached.txt")" "version one"
+expect "Cached If-None-Match" "$(status -H "If-None-Match: $old_tag" "$base/cached.txt")" 304
+expect "Cached range" "$(curl -s -r 0-6 "$base/cached.txt")" "version"
+expect_match "Cached HEAD length" "$(curl -s -I "$base/cached.txt")" "Content-Length: 12"
+expect "Cached index" "$(curl -s "$base/sub/")" "sub index"
+expect "Cached index again" "$(curl -s "$base/sub/")" "sub index"
+expect "Cached index, no slash" "$(status "$base/sub")" 301
+expect "Cached before swap" "$(curl -s "$base/swap.txt")" "inside"
+
+printf 'version two, longer\n' >"$site/cached.txt"
+sleep 1.2
+expect "Changed file served fresh" "$(curl -s "$base/cached.txt")" "version two, longer"
+new_tag=$(curl -s -D - -o /dev/null "$base/cached.txt" | sed -n 's/^ETag: \(.*\)\r$/\1/p')
+checks=$((checks + 1))
+if [ -z "$new_tag" ] || [ "$new_tag" = "$old_tag" ]; then
+	fail "ETag after a change: got '$new_tag', before '$old_tag'"
+fi
+
+# Same size, modification time and inode, so only the change time differs.
+printf 'version six\n' >"$site/cached.txt"
+touch -d '2020-01-01 00:00:00' "$site/cached.txt"
+sleep 2.1
+expect "Cached again" "$(curl -s "$base/cached.txt")" "version six"
+printf 'version ten\n' >"$site/cached.txt"
+touch -d '2020-01-01 00:00:00' "$site/cached.txt"
+sleep 1.2
+expect "Same-size change" "$(curl -s "$base/cached.txt")" "version ten"
+
+# Deleted, and replaced by a symbolic link out of the directory.
+rm "$site/cached.txt" "$site/swap.txt"
+ln -s ../outside.txt "$site/swap.txt"
+sleep 1.2
+expect "Deleted cached file" "$(status "$base/cached.txt")" 404
+expect "Swapped to symlink out" "$(status "$base/swap.txt")" 404
+
 stop_www
+expect_match "Cache counters" "$(cat "$work/log")" "file cache: [1-9][0-9]* hits, [0-9]+ misses, [1-9][0-9]* stored, 0 evicted, [1-9][0-9]* stale"
+
+# Without the cache, and with one too small for two files.
+start_www --cache-size 0 "$site"
+expect "No cache" "$(curl -s "$base/a.txt")" "hello, world"
+stop_www
+expect "No cache, no counters" "$(grep -c 'file cache' "$work/log")" 0
+start_www --cache-size 400 "$site"
+for _ in 1 2; do
+	expect "Small cache 1" "$(curl -s "$base/c1.txt")" "first file"
+	expect "Small cache 2" "$(curl -s "$base/c2.txt")" "second file"
+done
+stop_www
+expect_match "Small cache evicts" "$(cat "$work/log")" "file cache: [0-9]+ hits, [0-9]+ misses, [0-9]+ stored, [1-9][0-9]* evicted"
+"$www" --net socket --port 0 --cache-size -1 "$site" 2>/dev/null
+expect "Bad --cache-size" "$?" 2
+"$www" --net socket --port 0 --cache-size 2000000000000 "$site" 2>/dev/null
+expect "Huge --cache-size" "$?" 2
 
 # The bundled slide deck.
 start_www
