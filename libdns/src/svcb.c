@@ -100,7 +100,8 @@ int dns_svcb_params_check(const uint8_t *p, size_t len)
 			return FATA_EBADMSG;
 		key = dns_get16(p + i);
 		vlen = dns_get16(p + i + 2);
-		if ((long)key <= last || i + 4 + vlen > len)
+		/* Key 65535 is reserved as the invalid key (RFC 9460 section 14.3.2). */
+		if ((long)key <= last || key == 65535 || i + 4 + vlen > len)
 			return FATA_EBADMSG;
 		if (value_check(key, p + i + 4, vlen) < 0)
 			return FATA_EBADMSG;

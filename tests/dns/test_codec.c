@@ -410,6 +410,22 @@ START_TEST(message_svcb_mandatory_lists_itself)
 }
 END_TEST
 
+START_TEST(message_svcb_reserved_key)
+{
+	/* An HTTPS record (priority 33, target ".") carrying key 65535, the reserved invalid key. */
+	uint8_t msg[] = {
+		0, 1, 0x80, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+		0x00, 0, 65, 0, 1, 0, 0, 0, 60, 0, 8,
+		0, 33, 0x00, 0xff, 0xff, 0, 1, 0,
+	};
+	struct fata_dns_parser p;
+	struct fata_dns_rr rr;
+
+	fata_dns_parser_init(&p, msg, sizeof msg);
+	ck_assert_int_eq(fata_dns_parse_rr(&p, &rr, NULL), FATA_EBADMSG);
+}
+END_TEST
+
 /* Every type through text, wire, text: input line and the line the formatter writes. */
 static const struct {
 	const char *in;
@@ -601,6 +617,7 @@ int main(void)
 	tcase_add_test(tc, message_rdata_with_bad_compression);
 	tcase_add_test(tc, message_svcb_mandatory_key_missing);
 	tcase_add_test(tc, message_svcb_mandatory_lists_itself);
+	tcase_add_test(tc, message_svcb_reserved_key);
 	tcase_add_loop_test(tc, rr_every_type_round_trip, 0, sizeof rr_cases / sizeof rr_cases[0]);
 	tcase_add_test(tc, rdata_invalid_text);
 	tcase_add_test(tc, rdata_compare_canonical_case);
