@@ -43,7 +43,7 @@ enum fata_http_method {
 	FATA_HTTP_PATCH,
 };
 
-/* How the message body is delimited (RFC 9112 section 6.3). */
+/* Body framing of a message (RFC 9112 section 6.3). */
 enum fata_http_body_kind {
 	FATA_HTTP_BODY_NONE = 0,     /* no body */
 	FATA_HTTP_BODY_LENGTH,       /* exactly content_length bytes */
@@ -52,7 +52,7 @@ enum fata_http_body_kind {
 };
 
 /*
- * Why a message was rejected. fata_http_error_status() maps each kind to
+ * Reason a message was rejected. fata_http_error_status() maps each kind to
  * the status a server responds with.
  */
 enum fata_http_error_kind {
@@ -92,7 +92,7 @@ const char *fata_http_error_name(enum fata_http_error_kind kind);
 /* Returns the reason phrase of `status` ("Not Found"), or "" for unknown codes. */
 const char *fata_http_reason(int status);
 
-/* Returns the method named by `name` (case-sensitive, as RFC 9110 9.1 says). */
+/* Returns the method named by `name` (case-sensitive, as RFC 9110 section 9.1 requires). */
 enum fata_http_method fata_http_method_parse(const char *name, size_t len);
 
 /* Returns the name of `method` ("GET"), or "" for FATA_HTTP_OTHER. */
@@ -212,7 +212,7 @@ const struct fata_http_header *fata_http_header_find(const struct fata_http_head
 		size_t count, const char *name);
 
 /*
- * Returns 1 when some field named `name` holds `token` as one element of
+ * Returns 1 when some field named `name` contains `token` as one element of
  * its comma-separated list (case-insensitive, as for "Connection: close"),
  * else 0.
  */
@@ -276,7 +276,7 @@ void fata_http_chunked_init(struct fata_http_chunked *d, uint32_t max_line, uint
 /*
  * Decodes from `len` bytes at `in`. Returns 0 and fills `out`; when
  * out->done is 0 and out->consumed is `len`, the decoder needs more input.
- * Errors, latched like the parser's: FATA_EBADMSG (d->error says why,
+ * Errors, latched like the parser's: FATA_EBADMSG (d->error gives the reason,
  * including a bare LF or CR), FATA_ELIMIT for an overlong line or trailer
  * section. Bytes after the end of the body are not consumed.
  */
@@ -340,7 +340,7 @@ int fata_http_time_split(int64_t unix_seconds, struct fata_http_tm *tm);
  * Byte ranges (RFC 9110 section 14).
  */
 
-/* What a server does with a Range field. */
+/* A server's handling of a Range field. */
 enum fata_http_range_result {
 	FATA_HTTP_RANGE_NONE = 0,      /* absent, invalid or another unit: send 200 */
 	FATA_HTTP_RANGE_SINGLE,        /* one satisfiable range: send 206 */

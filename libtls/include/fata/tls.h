@@ -65,7 +65,7 @@ enum fata_tls_version {
 	FATA_TLS_VERSION_1_3 = 0x0304, /* not implemented yet: FATA_ENOTSUP */
 };
 
-/* Whether a server asks clients for a certificate. */
+/* Client certificate policy of a server: none, optional or required. */
 enum fata_tls_client_auth {
 	/* No CertificateRequest is sent. */
 	FATA_TLS_CLIENT_AUTH_NONE = 0,
@@ -369,7 +369,7 @@ int fata_tls_peer_verified(const struct fata_flow *tls);
 
 /*
  * Copies the session of the client flow `tls` into a new object in `*out`,
- * for fata_tls_client_new(). The object holds the master secret: keep it in
+ * for fata_tls_client_new(). The object contains the master secret: keep it in
  * memory only, and free it with fata_tls_session_free().
  * Errors: FATA_EINVAL when `tls` is not a TLS client flow, FATA_ESTATE before
  * the handshake has completed, FATA_ENOENT when the server issued no session
