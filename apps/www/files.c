@@ -149,7 +149,11 @@ static void send_open_error(struct fata_http_exchange *ex, const char *path, int
 	www_send_not_found(ex);
 }
 
-/* Fills `m` from `st`. The ETag is built from inode, size and modification time. */
+/*
+ * Fills `m` from `st`. The ETag is built from inode, size, modification
+ * time and change time: touch can set the modification time back after a
+ * same-size rewrite, but every write moves the change time forward.
+ */
 static void file_meta(const struct stat *st, const char *path, struct www_file_meta *m)
 {
 	m->dev = (uint64_t)st->st_dev;
@@ -158,8 +162,9 @@ static void file_meta(const struct stat *st, const char *path, struct www_file_m
 	m->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	m->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 	m->content_type = www_content_type(path);
-	snprintf(m->etag, sizeof(m->etag), "\"%llx-%llx-%llx\"", (unsigned long long)m->ino,
-			(unsigned long long)m->size, (unsigned long long)m->mtime_ns);
+	snprintf(m->etag, sizeof(m->etag), "\"%llx-%llx-%llx-%llx\"", (unsigned long long)m->ino,
+			(unsigned long long)m->size, (unsigned long long)m->mtime_ns,
+			(unsigned long long)m->ctime_ns);
 }
 
 /* Returns 1 when `st` describes the same version of the file as `m`. */

@@ -51,7 +51,7 @@ struct www_file_meta {
 	int64_t mtime_ns;
 	int64_t ctime_ns;          /* changes on every write and on touch, which can reset mtime */
 	const char *content_type;  /* static string from www_content_type() */
-	char etag[64];             /* with its quotes */
+	char etag[72];             /* with its quotes: four 64-bit numbers in hex */
 };
 
 /*

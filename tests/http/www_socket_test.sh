@@ -190,10 +190,17 @@ printf 'version six\n' >"$site/cached.txt"
 touch -d '2020-01-01 00:00:00' "$site/cached.txt"
 sleep 2.1
 expect "Cached again" "$(curl -s "$base/cached.txt")" "version six"
+six_tag=$(curl -s -D - -o /dev/null "$base/cached.txt" | sed -n 's/^ETag: \(.*\)\r$/\1/p')
 printf 'version ten\n' >"$site/cached.txt"
 touch -d '2020-01-01 00:00:00' "$site/cached.txt"
 sleep 1.2
 expect "Same-size change" "$(curl -s "$base/cached.txt")" "version ten"
+ten_tag=$(curl -s -D - -o /dev/null "$base/cached.txt" | sed -n 's/^ETag: \(.*\)\r$/\1/p')
+checks=$((checks + 1))
+if [ -z "$ten_tag" ] || [ "$ten_tag" = "$six_tag" ]; then
+	fail "ETag after a same-size change with the old modification time: got '$ten_tag', before '$six_tag'"
+fi
+expect "Old ETag after a same-size change" "$(status -H "If-None-Match: $six_tag" "$base/cached.txt")" 200
 
 # Deleted, and replaced by a symbolic link out of the directory.
 rm "$site/cached.txt" "$site/swap.txt"
