@@ -78,4 +78,22 @@ void app_print_help(const struct fata_app_info *info);
  */
 int app_start_tap(struct fata_app *app, const struct fata_app_options *options);
 
+/* The libtcpip configuration that the --ipv4, --ipv4-gateway and --dhcp options ask for. */
+struct fata_tcpip_config app_tcpip_config(const struct fata_app_options *options);
+
+/*
+ * Runs the loop until app->stack holds a DHCP lease or --dhcp-timeout
+ * passes. Logs the failure and returns FATA_ETIMEDOUT, FATA_ENOMEM or the
+ * stack's error; returns 0 with a lease.
+ */
+int app_wait_for_lease(struct fata_app *app, const struct fata_app_options *options);
+
+/*
+ * Logs one line with the program, the device (`device_kind` such as "tap",
+ * then --net's name), the stack's IPv4 address and gateway, and whether
+ * DHCP gave them. Logs a warning instead when the stack has no address.
+ */
+void app_log_address(const struct fata_app *app, const struct fata_app_options *options,
+		const char *device_kind);
+
 #endif
