@@ -1,8 +1,7 @@
 /*
- * The parts of starting Fata's TCP/IP that the tap start-up (start_tap.c)
- * and the Xen start-up (app_xen.c) share: the stack configuration from the
- * options, the wait for a DHCP lease, and the log line that names the
- * address the program runs on.
+ * Start-up steps of Fata's TCP/IP that start_tap.c and app_xen.c share.
+ * They build the stack configuration from the options, wait for a DHCP
+ * lease, and log the address the program runs on.
  */
 #include <stdint.h>
 
