@@ -8,6 +8,18 @@
  * bytes in front, and hands them on. Sending is one writev() of the chain's
  * views, with no copy.
  *
+ * Offloads: unless opened with FATA_TAP_NO_OFFLOAD, the device runs with
+ * IFF_VNET_HDR, so every frame in either direction starts with a 12-byte
+ * virtio-net header. That is struct virtio_net_hdr of <linux/virtio_net.h>
+ * (10 bytes) plus num_buffers, little-endian. On transmit the header goes
+ * into the first view's headroom, or into an iovec of its own when the
+ * block is shared. On receive each read scatters into an MTU-sized block
+ * and a 64 KiB block behind it. A frame that fits the first is delivered
+ * there, and a GRO frame is joined in the large block by copying its first
+ * part over. Received headers are checked field by field before the frame is
+ * delivered; a frame with an invalid header is dropped and counted in
+ * rx_meta_errors.
+ *
  * A receive callback may close the netif. The read loop therefore marks the
  * tap as delivering, and a close during delivery only stops the device. The
  * memory is freed once the read loop has returned.
@@ -36,6 +48,19 @@
 /* Received blocks kept for reuse. */
 #define TAP_POOL_CACHE 256
 
+/* 64 KiB blocks kept for reuse; fewer, because each is about 40 times an MTU block. */
+#define TAP_BIG_POOL_CACHE 16
+
+/*
+ * GRO frames up to this length are copied into a block of their own size,
+ * so a receive queue that holds many small ones does not pin a 64 KiB block
+ * for each. Longer frames keep the 64 KiB block, at most 4 times their size.
+ */
+#define TAP_GRO_COPY_MAX 16384
+
+/* The virtio-net header with num_buffers (struct virtio_net_hdr_mrg_rxbuf); see TUNSETVNETHDRSZ. */
+#define TAP_VNET_HDR_LEN FATA_TAP_VNET_HDR_LEN
+
 /*
  * Catches the tail of a frame longer than the pool blocks (the kernel
  * interface's MTU was raised after opening), so the frame can be detected
@@ -47,9 +72,15 @@
 struct tap {
 	struct fata_netif nif;
 	int fd;
+	/* Frames carry a virtio-net header (IFF_VNET_HDR). */
+	int vnet;
 	struct fata_posix_watch watch;
 	/* Allocated apart from the tap, because it must outlive frames still held after close. */
 	struct fata_pool *pool;
+	/* GRO frames of up to FATA_NETIF_GSO_MAX bytes; NULL without a virtio-net header. */
+	struct fata_pool *big_pool;
+	/* The large block the next read scatters into; reused until a GRO frame takes it. */
+	struct fata_view spare;
 	/* Bytes of one frame a pool block takes: MTU, Ethernet header and one VLAN tag. */
 	uint32_t frame_max;
 	int delivering;
@@ -58,11 +89,16 @@ struct tap {
 };
 
 static int tap_send(struct fata_netif *nif, struct fata_chain *frame);
+static int tap_send_meta(struct fata_netif *nif, struct fata_chain *frame,
+		const struct fata_netif_meta *meta);
+static int tap_set_offloads(struct fata_netif *nif, uint32_t offloads);
 static void tap_close(struct fata_netif *nif);
 
 static const struct fata_netif_ops tap_ops = {
 	.send = tap_send,
 	.close = tap_close,
+	.send_meta = tap_send_meta,
+	.set_offloads = tap_set_offloads,
 };
 
 /* Applies the kernel's rules for interface names (dev_valid_name in net/core/dev.c). */
@@ -97,7 +133,41 @@ static int tap_random_mac(struct fata_mac *mac)
 	return FATA_OK;
 }
 
-static int tap_open_device(const char *name, struct ifreq *ifr, int *fd_out)
+/* Maps the errno of a failed ioctl on the tun file to a Fata error. */
+static int tap_ioctl_error(int err)
+{
+	if (err == EPERM || err == EACCES)
+		return FATA_EPERM;
+	/* EINVAL: the name belongs to a device that is not a tap, or the kernel lacks the flag. */
+	if (err == EINVAL)
+		return FATA_EINVAL;
+	return FATA_EIO;
+}
+
+/* Sets the virtio-net header's size and byte order (TUNSETVNETHDRSZ, TUNSETVNETLE). */
+static int tap_setup_vnet(int fd, const char *name)
+{
+	int size = TAP_VNET_HDR_LEN;
+	int little_endian = 1;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0) {
+		int err = errno;
+
+		fata_log(FATA_LOG_ERROR, "tap", "TUNSETVNETHDRSZ for %s failed: errno %d", name, err);
+		return tap_ioctl_error(err);
+	}
+
+	/*
+	 * NOTE: kernels without TUNSETVNETLE use the host's byte order for the
+	 * header; the parser reads little-endian, which matches only on
+	 * little-endian hosts.
+	 */
+	if (ioctl(fd, TUNSETVNETLE, &little_endian) < 0)
+		fata_log(FATA_LOG_DEBUG, "tap", "TUNSETVNETLE for %s failed: errno %d", name, errno);
+	return FATA_OK;
+}
+
+static int tap_open_device(const char *name, int vnet, struct ifreq *ifr, int *fd_out)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
@@ -114,23 +184,21 @@ static int tap_open_device(const char *name, struct ifreq *ifr, int *fd_out)
 
 	memset(ifr, 0, sizeof *ifr);
 	memcpy(ifr->ifr_name, name, strlen(name) + 1);
-	/*
-	 * TODO: add IFF_VNET_HDR and enable checksum offload, TSO and GRO with
-	 * TUNSETOFFLOAD; each frame then starts with a 12-byte virtio-net
-	 * header, which FATA_NETIF_HEADROOM leaves room for on transmit.
-	 */
-	ifr->ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
 		int err = errno;
 
 		fata_log(FATA_LOG_ERROR, "tap", "TUNSETIFF for %s failed: errno %d", name, err);
 		close(fd);
-		if (err == EPERM || err == EACCES)
-			return FATA_EPERM;
-		/* EINVAL: the name belongs to a device that is not a tap. */
-		if (err == EINVAL)
-			return FATA_EINVAL;
-		return FATA_EIO;
+		return tap_ioctl_error(err);
+	}
+	if (vnet) {
+		int err = tap_setup_vnet(fd, name);
+
+		if (err) {
+			close(fd);
+			return err;
+		}
 	}
 	*fd_out = fd;
 	return FATA_OK;
@@ -170,17 +238,27 @@ static int tap_link_up(struct ifreq *ifr, uint32_t *mtu)
 	return FATA_OK;
 }
 
-/* Frees the tap's memory once the device is stopped and no read loop runs. */
-static void tap_free(struct tap *tap)
+/* Destroys a receive pool, and frees it unless frames from it are still held. */
+static void tap_pool_free(struct tap *tap, struct fata_pool *pool)
 {
-	fata_pool_destroy(tap->pool);
-	if (tap->pool->stats.in_use == 0) {
-		fata_free(tap->pool);
+	if (!pool)
+		return;
+	fata_pool_destroy(pool);
+	if (pool->stats.in_use == 0) {
+		fata_free(pool);
 	} else {
 		/* NOTE: the pool structure stays allocated, because blocks still out return to it. */
 		fata_log(FATA_LOG_DEBUG, "tap", "%s closed with %u received frames still held",
-				tap->nif.name, (unsigned)tap->pool->stats.in_use);
+				tap->nif.name, (unsigned)pool->stats.in_use);
 	}
+}
+
+/* Frees the tap's memory once the device is stopped and no read loop runs. */
+static void tap_free(struct tap *tap)
+{
+	fata_view_release(&tap->spare);
+	tap_pool_free(tap, tap->pool);
+	tap_pool_free(tap, tap->big_pool);
 	fata_free(tap);
 }
 
@@ -205,11 +283,75 @@ static int tap_discard_one(struct tap *tap)
 	return 1;
 }
 
+/* Reads a little-endian 16-bit field of the virtio-net header. */
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+int fata_tap_vnet_parse(const uint8_t *hdr, size_t frame_len, uint32_t offloads,
+		struct fata_netif_meta *out)
+{
+	struct fata_netif_meta meta;
+	int err;
+
+	memset(out, 0, sizeof *out);
+	meta.flags = hdr[0];
+	meta.gso_type = hdr[1];
+	meta.hdr_len = get_le16(hdr + 2);
+	meta.gso_size = get_le16(hdr + 4);
+	meta.csum_start = get_le16(hdr + 6);
+	meta.csum_offset = get_le16(hdr + 8);
+
+	/*
+	 * The kernel marks checksums it verified (DATA_VALID) whatever the
+	 * consumer switched on; a consumer without RX_CSUM simply checks again.
+	 */
+	if (!(offloads & FATA_NETIF_F_RX_CSUM))
+		meta.flags &= (uint8_t)~FATA_NETIF_META_CSUM_VALID;
+
+	/* The checksum fields have a meaning only with CSUM_PARTIAL; GSO fields only with GSO. */
+	if (!(meta.flags & FATA_NETIF_META_CSUM_PARTIAL)) {
+		meta.csum_start = 0;
+		meta.csum_offset = 0;
+	}
+	if (meta.gso_type == FATA_NETIF_GSO_NONE) {
+		meta.gso_size = 0;
+		meta.hdr_len = 0;
+	}
+
+	err = fata_netif_meta_check_rx(&meta, offloads, frame_len);
+	if (err)
+		return err;
+	*out = meta;
+	return FATA_OK;
+}
+
+void fata_tap_vnet_write(const struct fata_netif_meta *meta, uint8_t *hdr)
+{
+	memset(hdr, 0, FATA_TAP_VNET_HDR_LEN);
+	if (!meta)
+		return;
+	hdr[0] = meta->flags;
+	hdr[1] = meta->gso_type;
+	put_le16(hdr + 2, meta->hdr_len);
+	put_le16(hdr + 4, meta->gso_size);
+	put_le16(hdr + 6, meta->csum_start);
+	put_le16(hdr + 8, meta->csum_offset);
+}
+
 /*
- * Reads one frame and delivers it. Returns 1 when the device may hold more,
- * 0 when it has none (EAGAIN), or a negative errno value on failure.
+ * Reads one frame without a virtio-net header and delivers it. Returns 1
+ * when the device may hold more, 0 when it has none (EAGAIN), or a
+ * negative errno value on failure.
  */
-static int tap_read_one(struct tap *tap)
+static int tap_read_plain(struct tap *tap)
 {
 	struct fata_view frame;
 	struct iovec iov[2];
@@ -242,6 +384,111 @@ static int tap_read_one(struct tap *tap)
 	return 1;
 }
 
+/*
+ * Picks the view that will carry a received frame of `len` bytes with a
+ * virtio-net header. That is the MTU block for a frame that fits it, a new
+ * block for a GRO frame up to TAP_GRO_COPY_MAX, or else the large spare
+ * block with the first part copied over. Returns 0 or -1 for a frame
+ * too long for the blocks at hand (`small` is then released).
+ */
+static int tap_take_frame(struct tap *tap, struct fata_view *small, size_t len,
+		struct fata_view *out)
+{
+	if (len <= tap->frame_max) {
+		*out = *small;
+		(void)fata_view_trim(out, len);
+		return 0;
+	}
+	if (fata_view_is_null(tap->spare) || len > tap->spare.len) {
+		fata_view_release(small);
+		return -1;
+	}
+
+	if (len <= TAP_GRO_COPY_MAX) {
+		if (fata_buf_alloc(FATA_NETIF_HEADROOM, len, out) < 0) {
+			fata_view_release(small);
+			return -1;
+		}
+		memcpy(fata_view_data(*out), fata_view_data(*small), tap->frame_max);
+		memcpy(fata_view_data(*out) + tap->frame_max,
+				fata_view_data(tap->spare) + tap->frame_max, len - tap->frame_max);
+		fata_view_release(small);
+		return 0;
+	}
+
+	memcpy(fata_view_data(tap->spare), fata_view_data(*small), tap->frame_max);
+	fata_view_release(small);
+	*out = tap->spare;
+	tap->spare = (struct fata_view){ 0 };
+	(void)fata_view_trim(out, len);
+	return 0;
+}
+
+/* As tap_read_plain(), for a device whose frames start with a virtio-net header. */
+static int tap_read_vnet(struct tap *tap)
+{
+	uint8_t hdr[TAP_VNET_HDR_LEN];
+	struct fata_netif_meta meta;
+	struct fata_view small, frame;
+	struct iovec iov[3];
+	ssize_t n;
+
+	if (fata_pool_alloc(tap->pool, FATA_NETIF_HEADROOM, tap->frame_max, &small) < 0)
+		return tap_discard_one(tap);
+	if (fata_view_is_null(tap->spare))
+		(void)fata_pool_alloc(tap->big_pool, FATA_NETIF_HEADROOM,
+				FATA_NETIF_GSO_MAX + TAP_VLAN_TAG_LEN, &tap->spare);
+
+	/* The rest of a long frame lands behind the first part's place in the large block. */
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof hdr;
+	iov[1].iov_base = fata_view_data(small);
+	iov[1].iov_len = small.len;
+	if (fata_view_is_null(tap->spare)) {
+		iov[2].iov_base = tap->overflow;
+		iov[2].iov_len = sizeof tap->overflow;
+	} else {
+		iov[2].iov_base = fata_view_data(tap->spare) + tap->frame_max;
+		iov[2].iov_len = tap->spare.len - tap->frame_max;
+	}
+	n = readv(tap->fd, iov, 3);
+	if (n < 0) {
+		int err = errno;
+
+		fata_view_release(&small);
+		return tap_read_error(err);
+	}
+
+	size_t len = (size_t)n > sizeof hdr ? (size_t)n - sizeof hdr : 0;
+	if (len < FATA_ETH_HLEN) {
+		fata_view_release(&small);
+		tap->nif.stats.rx_dropped++;
+		return 1;
+	}
+	if (fata_tap_vnet_parse(hdr, len, tap->nif.offloads, &meta) < 0) {
+		fata_view_release(&small);
+		tap->nif.stats.rx_meta_errors++;
+		tap->nif.stats.rx_dropped++;
+		return 1;
+	}
+
+	/* Only a GRO frame may be longer than the MTU. */
+	if ((len > tap->frame_max && meta.gso_type == FATA_NETIF_GSO_NONE) ||
+			tap_take_frame(tap, &small, len, &frame) < 0) {
+		fata_view_release(&small);
+		tap->nif.stats.rx_dropped++;
+		return 1;
+	}
+	fata_netif_deliver_meta(&tap->nif, frame, &meta);
+	return 1;
+}
+
+/* Reads one frame and delivers it; returns as tap_read_plain(). */
+static int tap_read_one(struct tap *tap)
+{
+	return tap->vnet ? tap_read_vnet(tap) : tap_read_plain(tap);
+}
+
 static void tap_on_readable(void *arg, struct fata_posix_watch *watch, uint32_t ready)
 {
 	struct tap *tap = arg;
@@ -267,11 +514,34 @@ static void tap_on_readable(void *arg, struct fata_posix_watch *watch, uint32_t 
 	}
 }
 
-static int tap_send(struct fata_netif *nif, struct fata_chain *frame)
+/*
+ * Puts the virtio-net header in front of the frame: into the first view's
+ * headroom when its block is not shared, else into `spare` as an iovec of
+ * its own. Returns the number of iovecs used for it (0 or 1).
+ */
+static int tap_place_vnet(struct fata_chain *frame, const struct fata_netif_meta *meta,
+		uint8_t *spare, struct iovec *iov)
 {
-	struct tap *tap = (struct tap *)nif;
-	struct iovec iov[FATA_CHAIN_MAX];
+	struct fata_view *first = &frame->views[0];
+
+	if (fata_view_push(first, TAP_VNET_HDR_LEN) == 0) {
+		fata_tap_vnet_write(meta, fata_view_data(*first));
+		frame->len += TAP_VNET_HDR_LEN;
+		return 0;
+	}
+	fata_tap_vnet_write(meta, spare);
+	iov->iov_base = spare;
+	iov->iov_len = TAP_VNET_HDR_LEN;
+	return 1;
+}
+
+/* Writes the frame with one writev(); `meta` is NULL for a frame without offloads. */
+static int tap_write(struct tap *tap, struct fata_chain *frame, const struct fata_netif_meta *meta)
+{
+	struct iovec iov[FATA_CHAIN_MAX + 1];
+	uint8_t hdr[TAP_VNET_HDR_LEN];
 	uint32_t count = frame->count;
+	int used = 0;
 	ssize_t n;
 	int err;
 
@@ -280,12 +550,14 @@ static int tap_send(struct fata_netif *nif, struct fata_chain *frame)
 		return FATA_ECLOSED;
 	}
 
+	if (tap->vnet && count > 0)
+		used = tap_place_vnet(frame, meta, hdr, iov);
 	for (uint32_t i = 0; i < count; i++) {
-		iov[i].iov_base = fata_view_data(frame->views[i]);
-		iov[i].iov_len = frame->views[i].len;
+		iov[used + i].iov_base = fata_view_data(frame->views[i]);
+		iov[used + i].iov_len = frame->views[i].len;
 	}
 	do {
-		n = writev(tap->fd, iov, (int)count);
+		n = writev(tap->fd, iov, (int)count + used);
 	} while (n < 0 && errno == EINTR);
 	err = n < 0 ? errno : 0;
 	fata_chain_release(frame);
@@ -294,9 +566,49 @@ static int tap_send(struct fata_netif *nif, struct fata_chain *frame)
 		/* The kernel's queue is full: drop the frame, as a NIC would. */
 		if (err == EAGAIN || err == ENOBUFS)
 			return FATA_EAGAIN;
-		fata_log(FATA_LOG_WARN, "tap", "write to %s failed: errno %d", nif->name, err);
-		return FATA_EIO;
+		fata_log(FATA_LOG_WARN, "tap", "write to %s failed: errno %d", tap->nif.name, err);
+		return err == EINVAL ? FATA_EINVAL : FATA_EIO;
 	}
+	return FATA_OK;
+}
+
+static int tap_send(struct fata_netif *nif, struct fata_chain *frame)
+{
+	return tap_write((struct tap *)nif, frame, NULL);
+}
+
+static int tap_send_meta(struct fata_netif *nif, struct fata_chain *frame,
+		const struct fata_netif_meta *meta)
+{
+	return tap_write((struct tap *)nif, frame, meta);
+}
+
+/*
+ * Tells the kernel which frames it may hand over (TUNSETOFFLOAD): partial
+ * checksums with TUN_F_CSUM, and TCP/IPv4 super-frames with TUN_F_TSO4.
+ * Sending them needs no switch, because a tap with a virtio-net header
+ * always accepts them. TUN_F_TSO6 and TUN_F_TSO_ECN stay off, because
+ * libtcpip has neither IPv6 nor ECN.
+ */
+static int tap_set_offloads(struct fata_netif *nif, uint32_t offloads)
+{
+	struct tap *tap = (struct tap *)nif;
+	unsigned long flags = 0;
+
+	if (!tap->vnet)
+		return offloads ? FATA_ENOTSUP : FATA_OK;
+	if (offloads & FATA_NETIF_F_RX_CSUM)
+		flags |= TUN_F_CSUM;
+	if (offloads & FATA_NETIF_F_GRO)
+		flags |= TUN_F_TSO4;
+	if (ioctl(tap->fd, TUNSETOFFLOAD, flags) < 0) {
+		int err = errno;
+
+		fata_log(FATA_LOG_ERROR, "tap", "TUNSETOFFLOAD 0x%lx for %s failed: errno %d",
+				flags, nif->name, err);
+		return tap_ioctl_error(err);
+	}
+	fata_log(FATA_LOG_DEBUG, "tap", "%s offloads 0x%x", nif->name, (unsigned)offloads);
 	return FATA_OK;
 }
 
@@ -316,34 +628,56 @@ static void tap_close(struct fata_netif *nif)
 		tap_free(tap);
 }
 
-static struct tap *tap_new(struct fata_loop *loop, uint32_t mtu)
+/* Allocates and prepares a receive pool of `block_size` bytes; NULL without memory. */
+static struct fata_pool *tap_pool_new(size_t block_size, uint32_t cache)
+{
+	struct fata_pool *pool = fata_calloc(1, sizeof *pool);
+
+	if (pool && fata_pool_init(pool, block_size, cache) < 0) {
+		fata_free(pool);
+		return NULL;
+	}
+	return pool;
+}
+
+static struct tap *tap_new(struct fata_loop *loop, uint32_t mtu, int vnet)
 {
 	struct tap *tap = fata_calloc(1, sizeof *tap);
 
 	if (!tap)
 		return NULL;
-	tap->pool = fata_calloc(1, sizeof *tap->pool);
-	if (!tap->pool) {
-		fata_free(tap);
-		return NULL;
-	}
+	tap->fd = -1;
 	tap->frame_max = mtu + FATA_ETH_HLEN + TAP_VLAN_TAG_LEN;
-	if (fata_pool_init(tap->pool, FATA_NETIF_HEADROOM + (size_t)tap->frame_max,
-			TAP_POOL_CACHE) < 0) {
-		fata_free(tap->pool);
-		fata_free(tap);
+	tap->pool = tap_pool_new(FATA_NETIF_HEADROOM + (size_t)tap->frame_max, TAP_POOL_CACHE);
+	if (vnet)
+		tap->big_pool = tap_pool_new(FATA_NETIF_HEADROOM + (size_t)FATA_NETIF_GSO_MAX +
+				TAP_VLAN_TAG_LEN, TAP_BIG_POOL_CACHE);
+	if (!tap->pool || (vnet && !tap->big_pool)) {
+		tap_free(tap);
 		return NULL;
 	}
+
+	tap->vnet = vnet;
 	tap->nif.ops = &tap_ops;
 	tap->nif.loop = loop;
 	tap->nif.mtu = mtu;
-	tap->fd = -1;
+	if (vnet)
+		tap->nif.features = FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_RX_CSUM | FATA_NETIF_F_TSO |
+				FATA_NETIF_F_GRO;
 	return tap;
 }
 
 int fata_tap_open(struct fata_loop *loop, const char *name, const struct fata_mac *mac,
 		struct fata_netif **out)
 {
+	return fata_tap_open_flags(loop, name, mac, 0, out);
+}
+
+int fata_tap_open_flags(struct fata_loop *loop, const char *name, const struct fata_mac *mac,
+		unsigned flags, struct fata_netif **out)
+{
+	int vnet = !(flags & FATA_TAP_NO_OFFLOAD);
+
 	struct ifreq ifr;
 	struct fata_mac addr;
 	struct tap *tap;
@@ -354,7 +688,7 @@ int fata_tap_open(struct fata_loop *loop, const char *name, const struct fata_ma
 	if (!out)
 		return FATA_EINVAL;
 	*out = NULL;
-	if (!posix_loop_is_epoll(loop) || !tap_name_valid(name))
+	if (!posix_loop_is_epoll(loop) || !tap_name_valid(name) || (flags & ~FATA_TAP_NO_OFFLOAD))
 		return FATA_EINVAL;
 
 	if (mac) {
@@ -365,7 +699,7 @@ int fata_tap_open(struct fata_loop *loop, const char *name, const struct fata_ma
 			return err;
 	}
 
-	err = tap_open_device(name, &ifr, &fd);
+	err = tap_open_device(name, vnet, &ifr, &fd);
 	if (err)
 		return err;
 	err = tap_link_up(&ifr, &mtu);
@@ -376,7 +710,7 @@ int fata_tap_open(struct fata_loop *loop, const char *name, const struct fata_ma
 		goto fail;
 	}
 
-	tap = tap_new(loop, mtu);
+	tap = tap_new(loop, mtu, vnet);
 	if (!tap) {
 		err = FATA_ENOMEM;
 		goto fail;
@@ -393,7 +727,8 @@ int fata_tap_open(struct fata_loop *loop, const char *name, const struct fata_ma
 		goto fail;
 	}
 	fata_loop_ref(loop);
-	fata_log(FATA_LOG_INFO, "tap", "opened %s, MTU %u", tap->nif.name, (unsigned)mtu);
+	fata_log(FATA_LOG_INFO, "tap", "opened %s, MTU %u, offloads %s", tap->nif.name,
+			(unsigned)mtu, vnet ? "available" : "off");
 	*out = &tap->nif;
 	return FATA_OK;
 

@@ -80,10 +80,15 @@ struct fata_sim_link {
 };
 
 static int sim_port_send(struct fata_netif *nif, struct fata_chain *frame);
+static int sim_port_send_meta(struct fata_netif *nif, struct fata_chain *frame,
+		const struct fata_netif_meta *meta);
+static int sim_port_set_offloads(struct fata_netif *nif, uint32_t offloads);
 static void sim_port_close(struct fata_netif *nif);
 
 static const struct fata_netif_ops sim_port_ops = {
 	.send = sim_port_send,
+	.send_meta = sim_port_send_meta,
+	.set_offloads = sim_port_set_offloads,
 	.close = sim_port_close,
 };
 
@@ -93,7 +98,8 @@ static int params_valid(const struct fata_sim_params *p)
 {
 	return p->loss_ppm <= PPM_ONE && p->duplicate_ppm <= PPM_ONE &&
 		p->reorder_ppm <= PPM_ONE && p->corrupt_ppm <= PPM_ONE &&
-		p->mtu <= SIM_MAX_MTU;
+		p->mtu <= SIM_MAX_MTU &&
+		(p->offloads & ~(uint32_t)(FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_TSO)) == 0;
 }
 
 static void params_apply_defaults(struct fata_sim_params *p)
@@ -439,6 +445,68 @@ static int sim_port_send(struct fata_netif *nif, struct fata_chain *frame)
 	return err;
 }
 
+/* Sends one software segment of a TSO frame as a frame of its own. */
+static int sim_send_segment(void *ctx, struct fata_view segment)
+{
+	struct fata_chain one;
+
+	fata_chain_init(&one);
+	if (fata_chain_append(&one, segment) < 0) {
+		fata_view_release(&segment);
+		return FATA_ENOMEM;
+	}
+	return sim_port_send(ctx, &one);
+}
+
+/*
+ * The port's offloads in software: a TSO frame is cut into segments, each
+ * sent (and impaired) on its own, and a partial checksum is completed.
+ */
+static int sim_port_send_meta(struct fata_netif *nif, struct fata_chain *frame,
+		const struct fata_netif_meta *meta)
+{
+	struct fata_chain one;
+	struct fata_view flat;
+	int err = fata_chain_flatten(frame, 0, &flat);
+
+	fata_chain_release(frame);
+	if (err)
+		return err;
+
+	/* A flattened single view may still be the sender's block; work on a copy of our own. */
+	if (flat.block->refs > 1) {
+		struct fata_view copy;
+
+		err = fata_buf_copy(fata_view_data(flat), flat.len, FATA_NETIF_HEADROOM, &copy);
+		fata_view_release(&flat);
+		if (err)
+			return err;
+		flat = copy;
+	}
+
+	if (meta->gso_type != FATA_NETIF_GSO_NONE) {
+		err = fata_netif_gso_segment(flat, meta, sim_send_segment, nif);
+		fata_view_release(&flat);
+		return err;
+	}
+
+	err = fata_netif_csum_complete(flat, meta);
+	if (err) {
+		fata_view_release(&flat);
+		return err;
+	}
+	fata_chain_init(&one);
+	(void)fata_chain_append(&one, flat);
+	return sim_port_send(nif, &one);
+}
+
+static int sim_port_set_offloads(struct fata_netif *nif, uint32_t offloads)
+{
+	(void)nif;
+	(void)offloads;
+	return FATA_OK;
+}
+
 /* Removes the copies in flight to `port` and restores the heap order. */
 static void drop_frames_to(struct fata_sim_link *link, struct sim_port *port)
 {
@@ -521,6 +589,7 @@ int fata_sim_link_port(struct fata_sim_link *link, const struct fata_mac *mac,
 	port->nif.loop = link->loop;
 	port->nif.mac = *mac;
 	port->nif.mtu = link->params.mtu;
+	port->nif.features = link->params.offloads & (FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_TSO);
 	(void)fata_snprintf(port->nif.name, sizeof port->nif.name, "sim%u",
 			(unsigned)link->ports_created++);
 	port->link = link;

@@ -66,6 +66,46 @@ void fata_posix_watch_stop(struct fata_loop *loop, struct fata_posix_watch *watc
 int fata_tap_open(struct fata_loop *loop, const char *name, const struct fata_mac *mac,
 		struct fata_netif **out);
 
+/* Flags of fata_tap_open_flags(). */
+enum fata_tap_flag {
+	/*
+	 * Open without IFF_VNET_HDR: frames carry no virtio-net header and the
+	 * netif offers no offloads (features 0), as before offloads existed.
+	 */
+	FATA_TAP_NO_OFFLOAD = 1u << 0,
+};
+
+/*
+ * As fata_tap_open(), with enum fata_tap_flag bits in `flags`. Without
+ * FATA_TAP_NO_OFFLOAD (the default, and what fata_tap_open() does) the
+ * device uses a 12-byte virtio-net header (IFF_VNET_HDR) and the netif
+ * offers FATA_NETIF_F_TX_CSUM, RX_CSUM, TSO and GRO for TCP over IPv4;
+ * the consumer switches them on with fata_netif_set_offloads(), which sets
+ * TUNSETOFFLOAD. Errors: as fata_tap_open(), and FATA_EINVAL for unknown
+ * flags or a kernel without IFF_VNET_HDR.
+ */
+int fata_tap_open_flags(struct fata_loop *loop, const char *name, const struct fata_mac *mac,
+		unsigned flags, struct fata_netif **out);
+
+/* Bytes of the virtio-net header a tap with offloads puts in front of each frame. */
+#define FATA_TAP_VNET_HDR_LEN 12
+
+/*
+ * Parses the FATA_TAP_VNET_HDR_LEN bytes at `hdr` (struct virtio_net_hdr
+ * of <linux/virtio_net.h>, little-endian) that came in front of a received
+ * frame of `frame_len` bytes, and checks every field with fata_netif_meta_check_rx() against the
+ * switched-on `offloads`. CSUM_VALID is cleared when RX_CSUM is off, and
+ * fields without meaning for the flags are zeroed. On error `*out` is zeroed.
+ * Errors: FATA_EINVAL for unknown flags or GSO types (ECN included), a
+ * checksum field outside the frame, headers longer than the frame, a GSO
+ * frame without CSUM_PARTIAL or gso_size, or an offload not switched on.
+ */
+int fata_tap_vnet_parse(const uint8_t *hdr, size_t frame_len, uint32_t offloads,
+		struct fata_netif_meta *out);
+
+/* Writes `meta` (NULL for none) as a FATA_TAP_VNET_HDR_LEN-byte virtio-net header to `hdr`. */
+void fata_tap_vnet_write(const struct fata_netif_meta *meta, uint8_t *hdr);
+
 /*
  * Records every frame `nif` sends and receives to the pcap file `path`
  * (classic libpcap format, LINKTYPE_ETHERNET, microsecond timestamps from

@@ -33,6 +33,14 @@ struct fata_sim_params {
 	/* Frames that may wait in one direction's queue before drops; 0 for 1024. */
 	uint32_t queue_limit;
 	uint32_t mtu; /* 0 for 1500 */
+	/*
+	 * Transmit offloads every port offers: FATA_NETIF_F_TX_CSUM and
+	 * FATA_NETIF_F_TSO (which needs TX_CSUM). The link completes checksums
+	 * and cuts TSO frames into MTU-sized segments in software before the
+	 * impairments apply to each segment. Receive offloads are not offered.
+	 * Only the value given to fata_sim_link_new() counts.
+	 */
+	uint32_t offloads;
 };
 
 /* Counters of one link. */
