@@ -42,8 +42,13 @@ else
 	server_bin=$(bench_program apps/echo/fata-echo) || exit 1
 	client_bin=$(bench_program bench/bench-bulk-client) || exit 1
 fi
-ns=fb$$c
-tap=fb$$t
+# BENCH_PREFIX [fb]: the first letters of the namespace and tap names.
+# FATA_OPTIONS: extra fata-echo options, such as --no-offload.
+prefix=${BENCH_PREFIX:-fb}
+[[ $prefix =~ ^[a-z]{1,4}$ ]] || bench_die "invalid BENCH_PREFIX \"$prefix\": expected 1 to 4 lowercase letters"
+read -r -a fata_options <<<"${FATA_OPTIONS:-}"
+ns=$prefix$$c
+tap=$prefix$$t
 bench_netns_add "$ns"
 bench_tap_add "$ns" "$tap" 192.0.2.1/24
 
@@ -60,7 +65,7 @@ start_server() {
 		bench_wait_tcp "$ns" 192.0.2.2 80 10 || bench_die "fata-www did not start"
 	else
 		bench_start "$ns" "$bench_tmp/server.log" "$server_bin" \
-			--net "tap:$tap" --ipv4 192.0.2.2/24 --no-udp
+			--net "tap:$tap" --ipv4 192.0.2.2/24 --no-udp "${fata_options[@]}"
 		server_pid=$bench_last_pid
 		bench_wait_tcp "$ns" 192.0.2.2 9 10 || bench_die "fata-echo did not start"
 	fi
@@ -96,7 +101,7 @@ report --no-children --sort dso -g none | head -8
 echo
 echo "== System calls and kernel paths, time including callees: perf report --children --sort symbol"
 report --children --sort symbol -g none |
-	grep -E '\] (__GI___writev|__GI___readv|tun_get_user|tcp_v4_rcv|tcp_write_xmit|__mmap|__munmap|__x64_sys_openat2|__GI___fstatat64|__close|epoll_wait)( |$)'
+	grep -E '\] (__GI___writev|__GI___readv|tun_get_user|tcp_v4_rcv|tcp_write_xmit|__mmap|__munmap|__x64_sys_openat2|__GI___fstatat64|__close|epoll_wait|skb_gso_segment|__skb_gso_segment|tcp_gro_receive|napi_gro_receive)( |$)'
 echo
 echo "== Top functions by their own time: perf report --no-children --sort dso,symbol"
 report --no-children --sort dso,symbol -g none | head -15

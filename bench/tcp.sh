@@ -11,6 +11,7 @@
 #   TIMEOUT [60]      seconds allowed per transfer
 #   IDLE [10000]      idle connections held open against fata-echo
 #   FATA_BUILD        build directory [build-bench next to bench/]
+#   BENCH_PREFIX [fb] first letters of the namespace and device names
 #
 # Directions: in "to server", a kernel client writes BYTES into a discard
 # server (RFC 863) and waits until the server closes, so the time covers
@@ -18,7 +19,10 @@
 # client reads BYTES from a chargen server (RFC 864) and checks each byte.
 # The client is bench-bulk-client in namespace fb<PID>c. Servers:
 #   fata     fata-echo (discard port 9, chargen port 19) at 192.0.2.2
-#            behind tap fb<PID>t (kernel side 192.0.2.1/24)
+#            behind tap fb<PID>t (kernel side 192.0.2.1/25), with the tap's
+#            offloads (virtio-net header: checksum offload, TSO and GRO)
+#   fata-nooffload   a second fata-echo with --no-offload at 192.0.2.130
+#            behind tap fb<PID>o (kernel side 192.0.2.129/25)
 #   kernel   bench-bulk-server in namespace fb<PID>k at 198.51.100.2/25,
 #            over veth fb<PID>a/fb<PID>b with the kernel's default offloads
 #            (TSO, GSO and GRO on)
@@ -37,6 +41,7 @@ bytes=${BYTES:-1G}
 timeout=${TIMEOUT:-60}
 idle=${IDLE:-10000}
 throughput_goal=0.5
+lwip_goal=5
 memory_goal_kb=$((64 * 1024))
 bench_check_count ROUNDS "$rounds"
 bench_check_count TIMEOUT "$timeout"
@@ -51,21 +56,25 @@ idle_bin=$(bench_program bench/bench-idle-client) || exit 1
 lwip_bin=$bench_build/bench/bench-lwip-server
 [ -x "$lwip_bin" ] || lwip_bin=
 
-client_ns=fb$$c
-kernel_ns=fb$$k
-tap=fb$$t
-lwip_tap=fb$$l
+prefix=${BENCH_PREFIX:-fb}
+[[ $prefix =~ ^[a-z]{1,4}$ ]] || bench_die "invalid BENCH_PREFIX \"$prefix\": expected 1 to 4 lowercase letters"
+client_ns=$prefix$$c
+kernel_ns=$prefix$$k
+tap=$prefix$$t
+plain_tap=$prefix$$o
+lwip_tap=$prefix$$l
 
 make_network() {
 	bench_netns_add "$client_ns"
 	bench_netns_add "$kernel_ns"
-	bench_tap_add "$client_ns" "$tap" 192.0.2.1/24
-	bench_veth_add "$client_ns" fb$$a 198.51.100.1/25 "$kernel_ns" fb$$b 198.51.100.2/25
-	stacks=(fata kernel)
+	bench_tap_add "$client_ns" "$tap" 192.0.2.1/25
+	bench_tap_add "$client_ns" "$plain_tap" 192.0.2.129/25
+	bench_veth_add "$client_ns" $prefix$$a 198.51.100.1/25 "$kernel_ns" $prefix$$b 198.51.100.2/25
+	stacks=(fata fata-nooffload kernel)
 	if command -v ethtool >/dev/null; then
-		bench_veth_add "$client_ns" fb$$x 198.51.100.129/25 "$kernel_ns" fb$$y 198.51.100.130/25
-		ip netns exec "$client_ns" ethtool -K fb$$x tso off gso off gro off >/dev/null
-		ip netns exec "$kernel_ns" ethtool -K fb$$y tso off gso off gro off >/dev/null
+		bench_veth_add "$client_ns" $prefix$$x 198.51.100.129/25 "$kernel_ns" $prefix$$y 198.51.100.130/25
+		ip netns exec "$client_ns" ethtool -K $prefix$$x tso off gso off gro off >/dev/null
+		ip netns exec "$kernel_ns" ethtool -K $prefix$$y tso off gso off gro off >/dev/null
 		stacks+=(kernel-nooffload)
 	else
 		echo "ethtool not found: skipping the kernel without offloads"
@@ -82,14 +91,34 @@ make_network() {
 # Starts fata-echo with the extra options "$@" and sets echo_pid.
 start_echo() {
 	bench_start "$client_ns" "$bench_tmp/fata-echo.log" "$echo_bin" --net "tap:$tap" \
-		--ipv4 192.0.2.2/24 --no-udp "$@"
+		--ipv4 192.0.2.2/25 --no-udp "$@"
 	echo_pid=$bench_last_pid
 	bench_wait_tcp "$client_ns" 192.0.2.2 9 10 ||
 		bench_die "fata-echo does not accept connections; its log: $(tail -5 "$bench_tmp/fata-echo.log")"
 }
 
+# Starts the fata-echo without offloads and sets plain_pid.
+start_plain_echo() {
+	bench_start "$client_ns" "$bench_tmp/fata-echo-plain.log" "$echo_bin" --net "tap:$plain_tap" \
+		--ipv4 192.0.2.130/25 --no-udp --no-offload
+	plain_pid=$bench_last_pid
+	bench_wait_tcp "$client_ns" 192.0.2.130 9 10 ||
+		bench_die "fata-echo --no-offload does not accept connections: $(tail -5 "$bench_tmp/fata-echo-plain.log")"
+}
+
+# Prints the offloads the kernel side of tap $1 has on, as ethtool -k reports them.
+print_offloads() {
+	command -v ethtool >/dev/null || return
+	echo "Kernel side of $1: $(ip netns exec "$client_ns" ethtool -k "$1" |
+		awk -F': ' '/^(tx-checksumming|tcp-segmentation-offload|generic-receive-offload):/ {
+			printf "%s%s %s", sep, $1, $2; sep = ", " }')"
+}
+
 start_servers() {
 	start_echo
+	start_plain_echo
+	print_offloads "$tap"
+	print_offloads "$plain_tap"
 	bench_start "$kernel_ns" "$bench_tmp/discard.log" "$server_bin" discard 0.0.0.0 9
 	bench_start "$kernel_ns" "$bench_tmp/chargen.log" "$server_bin" chargen 0.0.0.0 19
 	bench_wait_tcp "$client_ns" 198.51.100.2 9 10 || bench_die "the kernel discard server did not start"
@@ -106,6 +135,7 @@ start_servers() {
 server_addr() {
 	case $1 in
 	fata) echo 192.0.2.2 ;;
+	fata-nooffload) echo 192.0.2.130 ;;
 	kernel) echo 198.51.100.2 ;;
 	kernel-nooffload) echo 198.51.100.130 ;;
 	lwip) echo 203.0.113.2 ;;
@@ -116,6 +146,7 @@ server_addr() {
 server_pid() {
 	case $1 in
 	fata) echo "$echo_pid" ;;
+	fata-nooffload) echo "$plain_pid" ;;
 	lwip) echo "$lwip_pid" ;;
 	esac
 }
@@ -198,7 +229,7 @@ throughput() {
 			"$receive" "$(bench_ratio "$receive" "$kreceive")"
 	done
 	echo
-	for stack in fata lwip; do
+	for stack in fata fata-nooffload lwip; do
 		[[ " ${stacks[*]} " == *" $stack "* ]] || continue
 		echo "Median server CPU s/GiB of $stack: to server $(median_of "$stack" send 4)," \
 			"from server $(median_of "$stack" receive 4)"
@@ -210,6 +241,10 @@ throughput() {
 		ratio=$(bench_ratio "$(median_of fata "$direction" 3)" "$(median_of kernel "$direction" 3)")
 		echo "fata $(direction_name "$direction") / kernel: $ratio" \
 			"(goal at least $throughput_goal: $(bench_goal "$ratio" "$throughput_goal"))"
+		[[ " ${stacks[*]} " == *" lwip "* ]] || continue
+		ratio=$(bench_ratio "$(median_of fata "$direction" 3)" "$(median_of lwip "$direction" 3)")
+		echo "fata $(direction_name "$direction") / lwip: $ratio" \
+			"(goal at least $lwip_goal: $(bench_goal "$ratio" "$lwip_goal"))"
 	done
 }
 
@@ -248,4 +283,5 @@ make_network
 start_servers
 throughput
 bench_stop "$echo_pid"
+bench_stop "$plain_pid"
 memory

@@ -10,6 +10,7 @@
  *   --dhcp                            DHCPv4 instead of --ipv4
  *   --dhcp-timeout SECONDS            how long to wait for a lease (default 30)
  *   --pcap FILE                       record the tap's frames
+ *   --no-offload                      tap without checksum offload, TSO and GRO
  *   --trace FILE                      write a Perfetto trace at exit
  *   --log-level LEVEL                 error, warn, info, debug or trace
  *   --stats                           print every counter at exit
@@ -88,6 +89,8 @@ struct fata_app_options {
 	unsigned dhcp_timeout_s;
 	/* Nonzero: fata_app_finish() prints every registered counter. */
 	int stats;
+	/* Nonzero: open the tap without offloads (FATA_TAP_NO_OFFLOAD). */
+	int no_offload;
 };
 
 /*
@@ -97,7 +100,7 @@ struct fata_app_options {
  * Returns only on success. The parser may reorder argv so that the
  * positional arguments come last, in their original order; `out` keeps
  * pointers into argv. The checks between options:
- * - --ipv4, --ipv4-gateway, --dhcp, --dhcp-timeout and --pcap need
+ * - --ipv4, --ipv4-gateway, --dhcp, --dhcp-timeout, --pcap and --no-offload need
  *   --net tap;
  * - --net tap needs exactly one of --ipv4 and --dhcp;
  * - --ipv4-gateway needs --ipv4, must lie in its prefix, and must be

@@ -181,6 +181,13 @@ static const char *set_log_level(struct fata_app_options *out, const char *value
 	return NULL;
 }
 
+static const char *set_no_offload(struct fata_app_options *out, const char *value)
+{
+	(void)value;
+	out->no_offload = 1;
+	return NULL;
+}
+
 static const char *set_stats(struct fata_app_options *out, const char *value)
 {
 	(void)value;
@@ -211,12 +218,16 @@ const struct app_shared_option app_shared_options[APP_OPT_COUNT] = {
 		set_log_level },
 	[APP_OPT_STATS] = { "stats", NULL,
 		"print every counter to standard error at exit", set_stats },
+	[APP_OPT_NO_OFFLOAD] = { "no-offload", NULL,
+		"open the tap without checksum offload, TSO and GRO (virtio-net header)",
+		set_no_offload },
 	[APP_OPT_HELP] = { "help", NULL, "print this help and exit", NULL },
 };
 
 /* The options that only make sense on libtcpip over a tap device. */
 static const enum app_shared_id tap_only[] = {
 	APP_OPT_IPV4, APP_OPT_IPV4_GATEWAY, APP_OPT_DHCP, APP_OPT_DHCP_TIMEOUT, APP_OPT_PCAP,
+	APP_OPT_NO_OFFLOAD,
 };
 
 static int was_seen(unsigned seen_options, enum app_shared_id id)

@@ -25,7 +25,8 @@ int app_start_tap(struct fata_app *app, const struct fata_app_options *options)
 {
 	struct fata_netif *nif = NULL;
 
-	int rc = fata_tap_open(app->loop, options->tap_name, NULL, &nif);
+	unsigned flags = options->no_offload ? FATA_TAP_NO_OFFLOAD : 0;
+	int rc = fata_tap_open_flags(app->loop, options->tap_name, NULL, flags, &nif);
 	if (rc < 0) {
 		log_tap_error(options->tap_name, rc);
 		return rc;

@@ -61,6 +61,12 @@ struct echo_app {
 	unsigned closing;          /* flow closes not yet settled */
 	int stopping;
 	struct fata_promise *stop_timer;
+	/*
+	 * The chargen stream, one period plus one write long, so every write
+	 * is a slice of it. It is the zero view until the TCP chargen service
+	 * starts.
+	 */
+	struct fata_view chargen_stream;
 };
 
 /* The lines of RFC 864: 72 printable characters and CRLF, each starting one later. */

@@ -9,8 +9,11 @@
 
 #include "echo.h"
 
-/* Lines written per chargen write. */
-#define CHARGEN_LINES_PER_WRITE 64
+/*
+ * Lines written per chargen write: 65490 bytes, so the stack can send a
+ * whole 64 KiB TSO frame from one write.
+ */
+#define CHARGEN_LINES_PER_WRITE 885
 
 static void conn_read(struct echo_conn *c);
 static void chargen_write(struct echo_conn *c);
@@ -156,20 +159,42 @@ static void chargen_written(void *arg, int status, union fata_value value)
 	chargen_write(c);
 }
 
-/* RFC 864: send lines until the peer closes the connection. */
+/*
+ * RFC 864: send lines until the peer closes the connection. Each write is
+ * a slice of the shared stream buffer, which the stack references rather
+ * than copies.
+ */
 static void chargen_write(struct echo_conn *c)
 {
-	uint8_t lines[CHARGEN_LINES_PER_WRITE * CHARGEN_LINE];
+	struct fata_view lines;
+	size_t len = (size_t)CHARGEN_LINES_PER_WRITE * CHARGEN_LINE;
 
-	echo_chargen_fill(lines, CHARGEN_LINES_PER_WRITE, c->chargen_line);
+	if (fata_view_slice(c->app->chargen_stream, (size_t)c->chargen_line * CHARGEN_LINE, len,
+			&lines) < 0) {
+		conn_close(c, FATA_ENOMEM);
+		return;
+	}
 	c->chargen_line = (c->chargen_line + CHARGEN_LINES_PER_WRITE) % CHARGEN_CHARS;
-	c->write = fata_flow_write_copy(c->flow, lines, sizeof(lines));
+	c->write = fata_flow_write(c->flow, lines);
 	if (!c->write) {
 		conn_close(c, FATA_ENOMEM);
 		return;
 	}
-	c->bytes_out += sizeof(lines);
+	c->bytes_out += len;
 	fata_promise_then(c->write, chargen_written, c);
+}
+
+/* Fills the chargen stream buffer: one period of lines plus one write's worth. */
+static int chargen_stream_init(struct echo_app *app)
+{
+	size_t lines = CHARGEN_CHARS + CHARGEN_LINES_PER_WRITE;
+
+	if (!fata_view_is_null(app->chargen_stream))
+		return 0;
+	if (fata_buf_alloc(0, lines * CHARGEN_LINE, &app->chargen_stream) < 0)
+		return FATA_ENOMEM;
+	echo_chargen_fill(fata_view_data(app->chargen_stream), lines, 0);
+	return 0;
 }
 
 static void accept_next(struct echo_service *svc);
@@ -241,6 +266,12 @@ int echo_tcp_start(struct echo_service *svc)
 	struct fata_sockaddr local;
 	int rc;
 
+	if (svc->kind == ECHO_CHARGEN && chargen_stream_init(svc->app) < 0) {
+		fata_log(FATA_LOG_ERROR, "echo", "%s: cannot allocate the chargen stream: %s",
+				svc->name, fata_strerror(FATA_ENOMEM));
+		return FATA_ENOMEM;
+	}
+
 	memset(&local, 0, sizeof(local));
 	local.ip.family = FATA_AF_INET;
 	local.port = svc->port;
@@ -267,6 +298,8 @@ void echo_tcp_stop(struct echo_app *app)
 			fata_listener_close(svc->listener);
 		svc->listener = NULL;
 	}
+	/* Writes still queued keep their own references to the block. */
+	fata_view_release(&app->chargen_stream);
 	while (app->conns)
 		conn_close(app->conns, 0);
 }

@@ -10,12 +10,20 @@
  * them the ICMP, UDP or TCP payload of such a datagram, with a valid
  * transport checksum. After the records, virtual time runs on so that ARP,
  * reassembly and TCP timers fire. Everything the stack sends is dropped.
+ *
+ * The interface offers every offload, so the stack switches them on and
+ * sends TSO frames. When (mode / 5) is odd the record starts with a 12-byte
+ * virtio-net header, which goes through the tap's parser
+ * (fata_tap_vnet_parse). The frame is delivered with the parsed metadata,
+ * or with the raw fields when the parser rejects them. The stack thus also
+ * meets metadata that no device would send.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <fata/fata.h>
+#include <fata/posix.h>
 #include <fata/tcpip.h>
 
 #include "ip.h"
@@ -32,12 +40,31 @@ static int drop_send(struct fata_netif *nif, struct fata_chain *frame)
 	return 0;
 }
 
+static int drop_send_meta(struct fata_netif *nif, struct fata_chain *frame,
+		const struct fata_netif_meta *meta)
+{
+	(void)meta;
+	return drop_send(nif, frame);
+}
+
+static int accept_offloads(struct fata_netif *nif, uint32_t offloads)
+{
+	(void)nif;
+	(void)offloads;
+	return 0;
+}
+
 static void no_close(struct fata_netif *nif)
 {
 	(void)nif;
 }
 
-static const struct fata_netif_ops ops = { .send = drop_send, .close = no_close };
+static const struct fata_netif_ops ops = {
+	.send = drop_send,
+	.close = no_close,
+	.send_meta = drop_send_meta,
+	.set_offloads = accept_offloads,
+};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -105,22 +132,45 @@ static void fix_transport_csum(uint8_t *frame, size_t len)
 	put16(t + at, tcpip_csum_fold(tcpip_csum_add(sum, t, tlen)));
 }
 
-static void deliver(struct fata_netif *nif, const uint8_t *data, size_t len)
+static void deliver(struct fata_netif *nif, const uint8_t *vnet, const uint8_t *data, size_t len)
 {
+	struct fata_netif_meta meta;
 	struct fata_view v;
 
-	if (fata_buf_copy(data, len, 64, &v) == 0)
+	if (fata_buf_copy(data, len, 64, &v) != 0)
+		return;
+	if (!vnet) {
 		fata_netif_deliver(nif, v);
+		return;
+	}
+
+	if (fata_tap_vnet_parse(vnet, len, nif->offloads, &meta) != 0) {
+		meta.flags = vnet[0];
+		meta.gso_type = vnet[1];
+		meta.hdr_len = (uint16_t)(vnet[2] | vnet[3] << 8);
+		meta.gso_size = (uint16_t)(vnet[4] | vnet[5] << 8);
+		meta.csum_start = (uint16_t)(vnet[6] | vnet[7] << 8);
+		meta.csum_offset = (uint16_t)(vnet[8] | vnet[9] << 8);
+	}
+	fata_netif_deliver_meta(nif, v, &meta);
 }
 
 static void run_record(struct fata_netif *nif, uint8_t mode, const uint8_t *data, size_t len)
 {
 	static uint8_t frame[70000];
 	static const uint8_t protos[] = { 0, 1, 17, 6 };
+	const uint8_t *vnet = NULL;
 	size_t n;
 
+	if ((mode / 5) % 2 == 1) {
+		if (len < FATA_TAP_VNET_HDR_LEN)
+			return;
+		vnet = data;
+		data += FATA_TAP_VNET_HDR_LEN;
+		len -= FATA_TAP_VNET_HDR_LEN;
+	}
 	if (mode % 5 == 0 || len < 4) {
-		deliver(nif, data, len);
+		deliver(nif, vnet, data, len);
 		return;
 	}
 	if (len - 4 > 65000)
@@ -131,7 +181,7 @@ static void run_record(struct fata_netif *nif, uint8_t mode, const uint8_t *data
 			(uint16_t)(data[1] << 8 | data[2]), data[3], data + 4, len - 4);
 	if (mode % 5 >= 2)
 		fix_transport_csum(frame, n);
-	deliver(nif, frame, n);
+	deliver(nif, vnet, frame, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -149,6 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nif.loop = loop;
 	memcpy(nif.mac.bytes, our_mac, 6);
 	nif.mtu = 1500;
+	nif.features = FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_RX_CSUM | FATA_NETIF_F_TSO |
+			FATA_NETIF_F_GRO;
 	memcpy(nif.name, "fuzz0", 6);
 
 	memset(&config, 0, sizeof(config));

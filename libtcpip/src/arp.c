@@ -159,7 +159,7 @@ static void resolution_failed(struct tcpip_stack *stack, struct arp_entry *e)
 			stack->nif->name, text, ARP_MAX_TRIES, (unsigned)e->queued);
 
 	stack->stats.arp.failed++;
-	while (arp_cache_dequeue(e, &packet)) {
+	while (arp_cache_dequeue(e, &packet, NULL)) {
 		stack->stats.arp.queue_drops++;
 		report_unreachable(stack, packet);
 		fata_view_release(&packet);
@@ -250,9 +250,18 @@ void arp_flush(struct tcpip_stack *stack)
 static void flush_queue(struct tcpip_stack *stack, struct arp_entry *e)
 {
 	struct fata_view packet;
+	struct fata_netif_meta meta;
 
-	while (arp_cache_dequeue(e, &packet))
-		eth_output_view(stack, &e->mac, ETH_TYPE_IPV4, packet);
+	while (arp_cache_dequeue(e, &packet, &meta)) {
+		struct fata_chain chain;
+
+		fata_chain_init(&chain);
+		if (fata_chain_append(&chain, packet) != 0) {
+			fata_view_release(&packet);
+			continue;
+		}
+		eth_output_meta(stack, &e->mac, ETH_TYPE_IPV4, &chain, &meta);
+	}
 }
 
 /* Records `mac` for `e` and sends what waited for it. */
@@ -431,6 +440,12 @@ static struct arp_entry *start_resolution(struct tcpip_stack *stack, uint32_t ip
 
 int arp_output(struct tcpip_stack *stack, uint32_t next_hop, struct fata_chain *packet)
 {
+	return arp_output_meta(stack, next_hop, packet, NULL);
+}
+
+int arp_output_meta(struct tcpip_stack *stack, uint32_t next_hop, struct fata_chain *packet,
+		const struct fata_netif_meta *meta)
+{
 	uint64_t now = fata_loop_now(stack->loop);
 	struct arp_entry *e = arp_cache_lookup(&stack->arp.cache, next_hop);
 	struct fata_view flat;
@@ -439,7 +454,7 @@ int arp_output(struct tcpip_stack *stack, uint32_t next_hop, struct fata_chain *
 	if (e && e->state == ARP_REACHABLE) {
 		e->last_used = now;
 		maybe_refresh(stack, e, now);
-		return eth_output(stack, &e->mac, ETH_TYPE_IPV4, packet);
+		return eth_output_meta(stack, &e->mac, ETH_TYPE_IPV4, packet, meta);
 	}
 
 	if (!e)
@@ -454,7 +469,7 @@ int arp_output(struct tcpip_stack *stack, uint32_t next_hop, struct fata_chain *
 	if (rc != 0)
 		return rc;
 
-	rc = arp_cache_enqueue(&stack->arp.cache, e, flat);
+	rc = arp_cache_enqueue(&stack->arp.cache, e, flat, meta);
 	if (rc != 0) {
 		stack->stats.arp.queue_drops++;
 		fata_view_release(&flat);

@@ -47,6 +47,13 @@ void arp_input(struct tcpip_stack *stack, struct fata_view packet);
  */
 int arp_output(struct tcpip_stack *stack, uint32_t next_hop, struct fata_chain *packet);
 
+/*
+ * As arp_output(), with offload metadata (offsets from the IPv4 header, or
+ * NULL) that waits with the packet when it must be queued.
+ */
+int arp_output_meta(struct tcpip_stack *stack, uint32_t next_hop, struct fata_chain *packet,
+		const struct fata_netif_meta *meta);
+
 /* Starts the gratuitous announcements of our address (RFC 5227 section 2.3). */
 void arp_announce(struct tcpip_stack *stack);
 

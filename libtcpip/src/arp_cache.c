@@ -50,7 +50,7 @@ static uint32_t drop_queue(struct arp_entry *e)
 	struct fata_view packet;
 	uint32_t dropped = 0;
 
-	while (arp_cache_dequeue(e, &packet)) {
+	while (arp_cache_dequeue(e, &packet, NULL)) {
 		fata_view_release(&packet);
 		dropped++;
 	}
@@ -151,7 +151,8 @@ struct arp_entry *arp_cache_insert(struct arp_cache *cache, uint32_t ip, uint32_
 	return e;
 }
 
-int arp_cache_enqueue(struct arp_cache *cache, struct arp_entry *e, struct fata_view packet)
+int arp_cache_enqueue(struct arp_cache *cache, struct arp_entry *e, struct fata_view packet,
+		const struct fata_netif_meta *meta)
 {
 	struct arp_pending *p;
 
@@ -163,6 +164,10 @@ int arp_cache_enqueue(struct arp_cache *cache, struct arp_entry *e, struct fata_
 		return FATA_ENOMEM;
 	p->next = NULL;
 	p->packet = packet;
+	if (meta)
+		p->meta = *meta;
+	else
+		memset(&p->meta, 0, sizeof(p->meta));
 
 	if (e->queue_tail)
 		e->queue_tail->next = p;
@@ -173,7 +178,7 @@ int arp_cache_enqueue(struct arp_cache *cache, struct arp_entry *e, struct fata_
 	return 0;
 }
 
-int arp_cache_dequeue(struct arp_entry *e, struct fata_view *packet)
+int arp_cache_dequeue(struct arp_entry *e, struct fata_view *packet, struct fata_netif_meta *meta)
 {
 	struct arp_pending *p = e->queue_head;
 
@@ -185,6 +190,8 @@ int arp_cache_dequeue(struct arp_entry *e, struct fata_view *packet)
 		e->queue_tail = NULL;
 	e->queued--;
 	*packet = p->packet;
+	if (meta)
+		*meta = p->meta;
 	fata_free(p);
 	return 1;
 }

@@ -11,6 +11,7 @@
 
 #include <fata/addr.h>
 #include <fata/buf.h>
+#include <fata/netif.h>
 
 enum arp_state {
 	ARP_FREE = 0,
@@ -22,6 +23,8 @@ enum arp_state {
 struct arp_pending {
 	struct arp_pending *next;
 	struct fata_view packet; /* owned: IPv4 header first, headroom for Ethernet */
+	/* Offload metadata with offsets from the IPv4 header; zeroed for none. */
+	struct fata_netif_meta meta;
 };
 
 /* One neighbour. */
@@ -75,9 +78,10 @@ uint32_t arp_cache_remove(struct arp_cache *cache, struct arp_entry *e);
  * Queues the owned view `packet` on `e`. Errors: FATA_ELIMIT when the
  * entry's queue is full, FATA_ENOMEM; the caller keeps `packet` then.
  */
-int arp_cache_enqueue(struct arp_cache *cache, struct arp_entry *e, struct fata_view packet);
+int arp_cache_enqueue(struct arp_cache *cache, struct arp_entry *e, struct fata_view packet,
+		const struct fata_netif_meta *meta);
 
 /* Takes the oldest queued packet of `e` into `*packet`; returns 0 when none is left. */
-int arp_cache_dequeue(struct arp_entry *e, struct fata_view *packet);
+int arp_cache_dequeue(struct arp_entry *e, struct fata_view *packet, struct fata_netif_meta *meta);
 
 #endif

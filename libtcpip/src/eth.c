@@ -19,6 +19,13 @@ const struct fata_mac tcpip_mac_broadcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0x
 
 void eth_input(void *arg, struct fata_view frame)
 {
+	static const struct fata_netif_meta none;
+
+	eth_input_meta(arg, frame, &none);
+}
+
+void eth_input_meta(void *arg, struct fata_view frame, const struct fata_netif_meta *meta)
+{
 	struct tcpip_stack *stack = arg;
 	struct fata_tcpip_eth_stats *st = &stack->stats.eth;
 	struct fata_mac dst;
@@ -43,7 +50,10 @@ void eth_input(void *arg, struct fata_view frame)
 	fata_view_pull(&frame, FATA_ETH_HLEN);
 	switch (type) {
 	case ETH_TYPE_IPV4:
-		ipv4_input(stack, frame, broadcast);
+		ipv4_input_checked(stack, frame, broadcast,
+				(meta->flags & (FATA_NETIF_META_CSUM_VALID |
+						FATA_NETIF_META_CSUM_PARTIAL)) != 0,
+				meta->gso_type != FATA_NETIF_GSO_NONE ? meta->gso_size : 0);
 		break;
 	case ETH_TYPE_ARP:
 		arp_input(stack, frame);
@@ -58,6 +68,13 @@ void eth_input(void *arg, struct fata_view frame)
 int eth_output(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t type,
 		struct fata_chain *chain)
 {
+	return eth_output_meta(stack, dst, type, chain, NULL);
+}
+
+int eth_output_meta(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t type,
+		struct fata_chain *chain, const struct fata_netif_meta *meta)
+{
+	struct fata_netif_meta frame_meta;
 	uint8_t *hdr;
 	int rc;
 
@@ -73,7 +90,15 @@ int eth_output(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t t
 	tcpip_put16(hdr + 12, type);
 
 	/* The interface owns the chain from here on and counts its own failures. */
-	rc = fata_netif_send(stack->nif, chain);
+	if (meta && (meta->flags || meta->gso_type)) {
+		frame_meta = *meta;
+		frame_meta.csum_start = (uint16_t)(frame_meta.csum_start + FATA_ETH_HLEN);
+		if (frame_meta.gso_type != FATA_NETIF_GSO_NONE)
+			frame_meta.hdr_len = (uint16_t)(frame_meta.hdr_len + FATA_ETH_HLEN);
+		rc = fata_netif_send_meta(stack->nif, chain, &frame_meta);
+	} else {
+		rc = fata_netif_send(stack->nif, chain);
+	}
 	if (rc != 0)
 		stack->stats.eth.out_errors++;
 	else

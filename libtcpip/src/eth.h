@@ -19,12 +19,27 @@ extern const struct fata_mac tcpip_mac_broadcast;
 void eth_input(void *arg, struct fata_view frame);
 
 /*
+ * The netif receive callback with metadata: as eth_input(), and a frame the
+ * device verified or that carries a partial checksum skips the TCP and UDP
+ * checksum check.
+ */
+void eth_input_meta(void *arg, struct fata_view frame, const struct fata_netif_meta *meta);
+
+/*
  * Prepends an Ethernet II header (destination `dst`, our MAC as source,
  * `type`) to the owned chain and sends it. The chain is consumed in every
  * case. Errors: those of fata_netif_send(), FATA_ENOMEM.
  */
 int eth_output(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t type,
 		struct fata_chain *chain);
+
+/*
+ * As eth_output(), with offload metadata whose offsets count from the
+ * Ethernet payload (NULL for none); the Ethernet header length is added
+ * before the frame goes to fata_netif_send_meta().
+ */
+int eth_output_meta(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t type,
+		struct fata_chain *chain, const struct fata_netif_meta *meta);
 
 /* As eth_output() for one owned view. */
 int eth_output_view(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t type,

@@ -28,6 +28,25 @@ int tcpip_ip_output(struct tcpip_stack *stack, const struct fata_ipaddr *src,
 		const struct fata_ipaddr *dst, uint8_t proto, struct fata_chain *payload,
 		int dont_fragment);
 
+/*
+ * As tcpip_ip_output(), with offload metadata for the device, or NULL. The
+ * offsets in `meta` (csum_start, hdr_len) count from the transport header;
+ * the IP and link layers add their header lengths. A GSO frame is never
+ * fragmented. For a datagram to one of our own addresses a partial checksum
+ * is completed in software and the rest of `meta` is ignored. Errors: those
+ * of tcpip_ip_output(), those of fata_netif_send_meta(), and FATA_EINVAL
+ * when the checksum field does not lie in the first view.
+ */
+int tcpip_ip_output_meta(struct tcpip_stack *stack, const struct fata_ipaddr *src,
+		const struct fata_ipaddr *dst, uint8_t proto, struct fata_chain *payload,
+		int dont_fragment, const struct fata_netif_meta *meta);
+
+/*
+ * Returns the enum fata_netif_feature offloads switched on for datagrams to
+ * `dst`: the interface's, or 0 for our own addresses and for IPv6.
+ */
+uint32_t tcpip_ip_offloads(struct tcpip_stack *stack, const struct fata_ipaddr *dst);
+
 /* Returns the largest transport segment (IP payload) that fits the path to `dst`. */
 uint32_t tcpip_ip_payload_mtu(struct tcpip_stack *stack, const struct fata_ipaddr *dst);
 

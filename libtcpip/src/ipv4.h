@@ -6,6 +6,7 @@
 
 #include <fata/buf.h>
 #include <fata/loop.h>
+#include <fata/netif.h>
 
 struct tcpip_stack;
 
@@ -28,10 +29,24 @@ struct ipv4_rx {
 	uint8_t link_broadcast;
 	/* The destination is a broadcast or multicast address. */
 	uint8_t ip_broadcast;
+	/* The device verified the transport checksum or marked it partial (local origin). */
+	uint8_t csum_ok;
+	/* GRO: payload bytes per coalesced TCP segment; 0 for a plain datagram. */
+	uint16_t gso_size;
 };
 
 /* Handles one received IPv4 datagram (owned view from the IP header on). */
 void ipv4_input(struct tcpip_stack *stack, struct fata_view packet, int link_broadcast);
+
+/*
+ * As ipv4_input(), and with `csum_ok` set the TCP and UDP layers skip the
+ * checksum check, because the device verified it or the frame never left
+ * this host (partial checksum). Fragments always get their checksum checked
+ * after reassembly. `gso_size` is the device's segment size for a GRO frame,
+ * else 0.
+ */
+void ipv4_input_checked(struct tcpip_stack *stack, struct fata_view packet, int link_broadcast,
+		int csum_ok, uint16_t gso_size);
 
 /*
  * Sends a transport payload as tcpip_ip_output() does, with `src` and `dst`
@@ -40,6 +55,14 @@ void ipv4_input(struct tcpip_stack *stack, struct fata_view packet, int link_bro
  */
 int ipv4_output(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t proto,
 		struct fata_chain *payload, int dont_fragment, int allow_any_source);
+
+/*
+ * As ipv4_output(), with offload metadata for the device (see
+ * tcpip_ip_output_meta() in ip.h), or NULL.
+ */
+int ipv4_output_meta(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t proto,
+		struct fata_chain *payload, int dont_fragment, int allow_any_source,
+		const struct fata_netif_meta *meta);
 
 /* Returns 1 when `dst` is a broadcast address for us: all ones or our subnet's. */
 int ipv4_is_broadcast(const struct tcpip_stack *stack, uint32_t dst);

@@ -108,7 +108,7 @@ static void deliver_tcp(struct tcpip_stack *stack, struct fata_view packet,
 	struct fata_ipaddr src = fata_ipv4_from_u32(rx->src);
 	struct fata_ipaddr dst = fata_ipv4_from_u32(rx->dst);
 	struct fata_view segment;
-	int csum_ok = (stack->nif->features & FATA_NETIF_F_RX_CSUM) != 0;
+	int csum_ok = rx->csum_ok;
 
 	/* RFC 1122 section 4.2.3.10: TCP ignores segments to broadcast addresses. */
 	if (rx->ip_broadcast || rx->link_broadcast) {
@@ -121,7 +121,7 @@ static void deliver_tcp(struct tcpip_stack *stack, struct fata_view packet,
 	segment = fata_view_ref(segment);
 	fata_view_release(&packet);
 	stack->stats.ip.in_delivers++;
-	tcp_input(stack->tcp, &src, &dst, segment, csum_ok);
+	tcp_input_gro(stack->tcp, &src, &dst, segment, csum_ok, rx->gso_size);
 }
 
 /* Hands a whole datagram to its transport. */
@@ -173,6 +173,8 @@ static void reassemble(struct tcpip_stack *stack, struct fata_view packet,
 
 		/* The whole datagram carries the first fragment's header, whatever its length. */
 		rx->header_len = (uint16_t)((vhl & 0xf) * 4);
+		rx->csum_ok = 0;
+		rx->gso_size = 0;
 		fata_view_release(&packet);
 		tcpip_reasm_schedule(stack);
 		deliver(stack, datagram, rx);
@@ -183,6 +185,12 @@ static void reassemble(struct tcpip_stack *stack, struct fata_view packet,
 }
 
 void ipv4_input(struct tcpip_stack *stack, struct fata_view packet, int link_broadcast)
+{
+	ipv4_input_checked(stack, packet, link_broadcast, 0, 0);
+}
+
+void ipv4_input_checked(struct tcpip_stack *stack, struct fata_view packet, int link_broadcast,
+		int csum_ok, uint16_t gso_size)
 {
 	struct fata_tcpip_ip_stats *st = &stack->stats.ip;
 	struct ipv4_header h;
@@ -206,6 +214,8 @@ void ipv4_input(struct tcpip_stack *stack, struct fata_view packet, int link_bro
 	rx.ttl = h.ttl;
 	rx.header_len = (uint16_t)(h.ihl * 4);
 	rx.link_broadcast = (uint8_t)(link_broadcast != 0);
+	rx.csum_ok = (uint8_t)(csum_ok != 0);
+	rx.gso_size = gso_size;
 
 	if (!source_is_host(stack, h.src) || !accept_destination(stack, &rx)) {
 		st->in_addr_errors++;

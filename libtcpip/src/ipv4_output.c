@@ -78,15 +78,18 @@ static int find_route(const struct tcpip_stack *stack, uint32_t dst, struct rout
 	return 0;
 }
 
-/* Hands a finished datagram (owned chain, IP header first) to the link. */
+/*
+ * Hands a finished datagram (owned chain, IP header first) to the link,
+ * with offload metadata whose offsets count from the IP header (or NULL).
+ */
 static int send_link(struct tcpip_stack *stack, const struct route *r, uint32_t dst,
-		struct fata_chain *chain)
+		struct fata_chain *chain, const struct fata_netif_meta *meta)
 {
 	struct fata_mac mac;
 
 	switch (r->kind) {
 	case ROUTE_UNICAST:
-		return arp_output(stack, r->next_hop, chain);
+		return arp_output_meta(stack, r->next_hop, chain, meta);
 	case ROUTE_MULTICAST:
 		/* 01:00:5e followed by the low 23 bits of the group address. */
 		mac.bytes[0] = 0x01;
@@ -95,9 +98,9 @@ static int send_link(struct tcpip_stack *stack, const struct route *r, uint32_t 
 		mac.bytes[3] = (uint8_t)((dst >> 16) & 0x7f);
 		mac.bytes[4] = (uint8_t)(dst >> 8);
 		mac.bytes[5] = (uint8_t)dst;
-		return eth_output(stack, &mac, ETH_TYPE_IPV4, chain);
+		return eth_output_meta(stack, &mac, ETH_TYPE_IPV4, chain, meta);
 	default:
-		return eth_output(stack, &tcpip_mac_broadcast, ETH_TYPE_IPV4, chain);
+		return eth_output_meta(stack, &tcpip_mac_broadcast, ETH_TYPE_IPV4, chain, meta);
 	}
 }
 
@@ -199,7 +202,7 @@ static int send_fragments(struct tcpip_stack *stack, const struct route *r, uint
 
 		fata_chain_init(&one);
 		fata_chain_append(&one, view);
-		rc = send_link(stack, r, dst, &one);
+		rc = send_link(stack, r, dst, &one, NULL);
 		stack->stats.ip.frag_creates++;
 		off += n;
 	}
@@ -236,9 +239,46 @@ static int choose_source(const struct tcpip_stack *stack, uint32_t *src, int all
 	return 0;
 }
 
+/*
+ * Completes a partial checksum in software: the field at `csum_offset` of
+ * the transport header (the chain's first bytes) contains the pseudo-header
+ * sum, so the complement of the sum over all transport bytes is the final
+ * checksum (RFC 1071). Used for datagrams that do not reach the device.
+ */
+static int complete_csum(struct fata_chain *payload, uint16_t csum_offset)
+{
+	struct fata_view *first = &payload->views[0];
+	uint8_t *field;
+
+	if (payload->count == 0 || (size_t)csum_offset + 2 > first->len)
+		return FATA_EINVAL;
+	field = fata_view_data(*first) + csum_offset;
+
+	/* Zero goes out as all ones, as UDP requires (RFC 768); for TCP the two are equal. */
+	uint16_t csum = tcpip_csum_fold(tcpip_csum_chain(0, payload));
+	tcpip_put16(field, csum ? csum : 0xffff);
+	return 0;
+}
+
 int ipv4_output(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t proto,
 		struct fata_chain *payload, int dont_fragment, int allow_any_source)
 {
+	return ipv4_output_meta(stack, src, dst, proto, payload, dont_fragment, allow_any_source,
+			NULL);
+}
+
+/* Returns 1 when the metadata requests any offload from the device. */
+static int meta_used(const struct fata_netif_meta *meta)
+{
+	return meta && (meta->flags || meta->gso_type != FATA_NETIF_GSO_NONE);
+}
+
+int ipv4_output_meta(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t proto,
+		struct fata_chain *payload, int dont_fragment, int allow_any_source,
+		const struct fata_netif_meta *meta)
+{
+	struct fata_netif_meta ip_meta;
+	int gso = meta_used(meta) && meta->gso_type != FATA_NETIF_GSO_NONE;
 	struct route r;
 	uint8_t *hdr;
 	uint32_t len = payload->len;
@@ -255,7 +295,18 @@ int ipv4_output(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t p
 		return count_failure(stack, rc);
 	}
 
-	if (r.kind != ROUTE_LOCAL && len + IPV4_HLEN > stack->nif->mtu) {
+	/* Datagrams to ourselves never meet the device, so their checksum is finished here. */
+	if (r.kind == ROUTE_LOCAL && meta_used(meta)) {
+		if (complete_csum(payload, meta->csum_offset) != 0) {
+			fata_chain_release(payload);
+			return FATA_EINVAL;
+		}
+		meta = NULL;
+		gso = 0;
+	}
+
+	/* A GSO frame is cut into MTU-sized segments by the device, never into IP fragments. */
+	if (r.kind != ROUTE_LOCAL && !gso && len + IPV4_HLEN > stack->nif->mtu) {
 		if (dont_fragment) {
 			stack->stats.ip.frag_fails++;
 			fata_chain_release(payload);
@@ -274,7 +325,14 @@ int ipv4_output(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t p
 
 	if (r.kind == ROUTE_LOCAL)
 		return count_failure(stack, send_local(stack, payload));
-	return count_failure(stack, send_link(stack, &r, dst, payload));
+	if (!meta_used(meta))
+		return count_failure(stack, send_link(stack, &r, dst, payload, NULL));
+
+	ip_meta = *meta;
+	ip_meta.csum_start = (uint16_t)(ip_meta.csum_start + IPV4_HLEN);
+	if (gso)
+		ip_meta.hdr_len = (uint16_t)(ip_meta.hdr_len + IPV4_HLEN);
+	return count_failure(stack, send_link(stack, &r, dst, payload, &ip_meta));
 }
 
 /* The functions TCP and UDP use (ip.h). */
@@ -282,6 +340,21 @@ int ipv4_output(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint8_t p
 int tcpip_ip_output(struct tcpip_stack *stack, const struct fata_ipaddr *src,
 		const struct fata_ipaddr *dst, uint8_t proto, struct fata_chain *payload,
 		int dont_fragment)
+{
+	return tcpip_ip_output_meta(stack, src, dst, proto, payload, dont_fragment, NULL);
+}
+
+uint32_t tcpip_ip_offloads(struct tcpip_stack *stack, const struct fata_ipaddr *dst)
+{
+	/* TODO: IPv6 offloads (TSO6) once IPv6 exists. */
+	if (!dst || dst->family != FATA_AF_INET || tcpip_ip_is_local(stack, dst))
+		return 0;
+	return stack->nif->offloads;
+}
+
+int tcpip_ip_output_meta(struct tcpip_stack *stack, const struct fata_ipaddr *src,
+		const struct fata_ipaddr *dst, uint8_t proto, struct fata_chain *payload,
+		int dont_fragment, const struct fata_netif_meta *meta)
 {
 	uint32_t s = 0;
 
@@ -295,7 +368,8 @@ int tcpip_ip_output(struct tcpip_stack *stack, const struct fata_ipaddr *src,
 	}
 	if (src && src->family == FATA_AF_INET)
 		s = tcpip_ipv4_of(src);
-	return ipv4_output(stack, s, tcpip_ipv4_of(dst), proto, payload, dont_fragment, 0);
+	return ipv4_output_meta(stack, s, tcpip_ipv4_of(dst), proto, payload, dont_fragment, 0,
+			meta);
 }
 
 uint32_t tcpip_ip_payload_mtu(struct tcpip_stack *stack, const struct fata_ipaddr *dst)

@@ -187,7 +187,17 @@ int fata_tcpip_new(struct fata_loop *loop, struct fata_netif *nif,
 	}
 
 	tcpip_counters_register(stack);
-	fata_netif_set_rx(nif, eth_input, stack);
+	/*
+	 * Every offload the device offers is handled: checksums either way, TSO
+	 * for TCP segments and GRO super-frames on receive. A device that cannot
+	 * switch them leaves them off, and the stack then runs without.
+	 */
+	rc = fata_netif_set_offloads(nif, FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_RX_CSUM |
+			FATA_NETIF_F_TSO | FATA_NETIF_F_GRO);
+	if (rc < 0)
+		fata_log(FATA_LOG_WARN, "tcpip", "%s: offloads could not be switched on: %s",
+				nif->name, fata_error_name(rc));
+	fata_netif_set_rx_meta(nif, eth_input_meta, stack);
 	if (!c.dhcp)
 		tcpip_set_ipv4(stack, tcpip_ipv4_of(&c.ipv4), c.ipv4_prefix_len,
 				tcpip_ipv4_of(&c.ipv4_gateway));
@@ -202,6 +212,7 @@ static void tcpip_destroy(struct fata_stack *base)
 	destroy_layers(stack);
 	tcpip_counters_unregister(stack);
 	fata_netif_set_rx(stack->nif, NULL, NULL);
+	(void)fata_netif_set_offloads(stack->nif, 0);
 	fata_netif_close(stack->nif);
 	fata_free(stack);
 }

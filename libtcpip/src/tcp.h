@@ -33,6 +33,13 @@ void tcp_input(struct tcp_layer *tcp, const struct fata_ipaddr *src, const struc
 		struct fata_view segment, int csum_ok);
 
 /*
+ * As tcp_input(), for a segment the device coalesced from segments of
+ * `gso_size` payload bytes each (GRO), or 0 when it did not.
+ */
+void tcp_input_gro(struct tcp_layer *tcp, const struct fata_ipaddr *src,
+		const struct fata_ipaddr *dst, struct fata_view segment, int csum_ok, uint16_t gso_size);
+
+/*
  * Handles an ICMP error about a segment this stack sent: `quoted` is the
  * quoted IP payload (the first bytes of the TCP header), borrowed.
  * `code` is a fata_error code (FATA_EHOSTUNREACH, FATA_ECONNREFUSED,

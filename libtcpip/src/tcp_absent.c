@@ -41,6 +41,13 @@ void tcp_input(struct tcp_layer *tcp, const struct fata_ipaddr *src, const struc
 	fata_view_release(&segment);
 }
 
+void tcp_input_gro(struct tcp_layer *tcp, const struct fata_ipaddr *src,
+		const struct fata_ipaddr *dst, struct fata_view segment, int csum_ok, uint16_t gso_size)
+{
+	(void)gso_size;
+	tcp_input(tcp, src, dst, segment, csum_ok);
+}
+
 void tcp_icmp_error(struct tcp_layer *tcp, const struct fata_ipaddr *src,
 		const struct fata_ipaddr *dst, struct fata_view quoted, int code, uint32_t mtu)
 {

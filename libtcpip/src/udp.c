@@ -209,6 +209,26 @@ void udp_fini(struct tcpip_stack *stack)
 	}
 }
 
+/* Counts a datagram handed to the IP layer, or its failure, and passes the result on. */
+static int count_output(struct tcpip_stack *stack, int rc)
+{
+	if (rc != 0)
+		stack->stats.udp.out_errors++;
+	else
+		stack->stats.udp.out_datagrams++;
+	return rc;
+}
+
+/* Returns 1 when the device may complete the checksum of a `len`-byte datagram. */
+static int udp_offload_csum(struct tcpip_stack *stack, uint32_t src, uint32_t dst, uint32_t len)
+{
+	struct fata_ipaddr d = fata_ipv4_from_u32(dst);
+
+	if (src == 0 || len + IPV4_HLEN > stack->nif->mtu)
+		return 0;
+	return (tcpip_ip_offloads(stack, &d) & FATA_NETIF_F_TX_CSUM) != 0;
+}
+
 /* Writes the UDP header and checksum in front of `payload` and sends it. */
 int udp_output(struct tcpip_stack *stack, uint32_t src, uint16_t src_port, uint32_t dst,
 		uint16_t dst_port, struct fata_chain *payload)
@@ -236,6 +256,24 @@ int udp_output(struct tcpip_stack *stack, uint32_t src, uint16_t src_port, uint3
 	tcpip_put16(hdr + 2, dst_port);
 	tcpip_put16(hdr + 4, (uint16_t)len);
 	tcpip_put16(hdr + 6, 0);
+
+	/*
+	 * With checksum offload the field gets the pseudo-header sum and the
+	 * device adds the rest. That needs one datagram in one frame, so only
+	 * for a datagram that will not be fragmented, from a source address
+	 * that is not the unspecified one of a DHCP client.
+	 */
+	if (udp_offload_csum(stack, src, dst, len)) {
+		struct fata_netif_meta meta;
+
+		memset(&meta, 0, sizeof(meta));
+		meta.flags = FATA_NETIF_META_CSUM_PARTIAL;
+		meta.csum_offset = 6;
+		csum = (uint16_t)~tcpip_csum_fold(tcpip_csum_pseudo(&s, &d, IPV4_PROTO_UDP, len));
+		tcpip_put16(hdr + 6, csum);
+		rc = ipv4_output_meta(stack, src, dst, IPV4_PROTO_UDP, payload, 0, 1, &meta);
+		return count_output(stack, rc);
+	}
 
 	/* RFC 768: a computed checksum of zero is sent as all ones. */
 	csum = tcpip_csum_fold(tcpip_csum_chain(tcpip_csum_pseudo(&s, &d, IPV4_PROTO_UDP, len),
@@ -446,10 +484,12 @@ static int checksum_ok(struct tcpip_stack *stack, struct fata_view dgram, const 
 {
 	struct fata_ipaddr src, dst;
 	uint16_t csum;
+
+	(void)stack;
 	uint32_t sum;
 
 	fata_view_get_be16(dgram, 6, &csum);
-	if (csum == 0 || (stack->nif->features & FATA_NETIF_F_RX_CSUM))
+	if (csum == 0 || rx->csum_ok)
 		return 1;
 
 	src = fata_ipv4_from_u32(rx->src);

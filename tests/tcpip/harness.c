@@ -23,7 +23,26 @@ static int nif_send(struct fata_netif *base, struct fata_chain *frame)
 	ck_assert_uint_lt(nif->count, H_MAX_FRAMES);
 	ck_assert_int_eq(fata_chain_flatten(frame, 0, &flat), 0);
 	fata_chain_release(frame);
+	memset(&nif->meta[nif->count], 0, sizeof(nif->meta[0]));
 	nif->sent[nif->count++] = flat;
+	return 0;
+}
+
+static int nif_send_meta(struct fata_netif *base, struct fata_chain *frame,
+		const struct fata_netif_meta *meta)
+{
+	struct h_netif *nif = (struct h_netif *)base;
+	size_t i = nif->count;
+
+	nif_send(base, frame);
+	nif->meta[i] = *meta;
+	return 0;
+}
+
+static int nif_set_offloads(struct fata_netif *base, uint32_t offloads)
+{
+	(void)base;
+	(void)offloads;
 	return 0;
 }
 
@@ -32,9 +51,28 @@ static void nif_close(struct fata_netif *base)
 	((struct h_netif *)base)->closed = 1;
 }
 
-static const struct fata_netif_ops nif_ops = { .send = nif_send, .close = nif_close };
+static const struct fata_netif_ops nif_ops = {
+	.send = nif_send,
+	.close = nif_close,
+	.send_meta = nif_send_meta,
+	.set_offloads = nif_set_offloads,
+};
+
+static void init_netif(struct harness *h, const struct fata_tcpip_config *config, uint32_t mtu,
+		uint32_t features);
 
 void h_init_mtu(struct harness *h, const struct fata_tcpip_config *config, uint32_t mtu)
+{
+	init_netif(h, config, mtu, 0);
+}
+
+void h_init_offloads(struct harness *h, const struct fata_tcpip_config *config, uint32_t features)
+{
+	init_netif(h, config, 1500, features);
+}
+
+static void init_netif(struct harness *h, const struct fata_tcpip_config *config, uint32_t mtu,
+		uint32_t features)
 {
 	struct fata_tcpip_config c = { 0 };
 
@@ -48,6 +86,7 @@ void h_init_mtu(struct harness *h, const struct fata_tcpip_config *config, uint3
 	h->nif->base.loop = h->loop;
 	h->nif->base.mac = h_our_mac;
 	h->nif->base.mtu = mtu;
+	h->nif->base.features = features;
 	strcpy(h->nif->base.name, "test0");
 
 	if (config) {
@@ -90,6 +129,15 @@ void h_inject(struct harness *h, const void *frame, size_t len)
 
 	ck_assert_int_eq(fata_buf_copy(frame, len, 64, &v), 0);
 	fata_netif_deliver(&h->nif->base, v);
+}
+
+void h_inject_meta(struct harness *h, const void *frame, size_t len,
+		const struct fata_netif_meta *meta)
+{
+	struct fata_view v;
+
+	ck_assert_int_eq(fata_buf_copy(frame, len, 64, &v), 0);
+	fata_netif_deliver_meta(&h->nif->base, v, meta);
 }
 
 void h_learn_peer(struct harness *h)

@@ -15,10 +15,11 @@
 
 #define H_MAX_FRAMES 4096
 
-/* The netif: sent frames are kept flattened, in order. */
+/* The netif: sent frames are kept flattened, in order, each with its offload metadata. */
 struct h_netif {
 	struct fata_netif base;
 	struct fata_view sent[H_MAX_FRAMES];
+	struct fata_netif_meta meta[H_MAX_FRAMES];
 	size_t count;
 	int closed;
 };
@@ -36,6 +37,11 @@ extern const uint32_t h_our_ip, h_peer_ip, h_far_ip;
 void h_init(struct harness *h, const struct fata_tcpip_config *config);
 /* Same, on an interface with the given MTU. */
 void h_init_mtu(struct harness *h, const struct fata_tcpip_config *config, uint32_t mtu);
+/* Same, on an interface that offers the enum fata_netif_feature flags `features`. */
+void h_init_offloads(struct harness *h, const struct fata_tcpip_config *config, uint32_t features);
+/* Delivers a copy of `len` bytes of `frame` with offload metadata `meta`. */
+void h_inject_meta(struct harness *h, const void *frame, size_t len,
+		const struct fata_netif_meta *meta);
 /* Destroys the stack, checks the netif was closed, frees everything. */
 void h_fini(struct harness *h);
 /* Forgets the recorded frames. */

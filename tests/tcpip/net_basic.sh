@@ -9,7 +9,8 @@ echo_bin=${1:?usage: net_basic.sh FATA_ECHO}
 require_root ping socat python3
 
 make_namespace
-start_bg echo "$echo_bin" --net "tap:$tap" --ipv4 192.0.2.2/24 --log-level debug
+echo "# offloads ${FATA_NET_OFFLOAD:-on}"
+start_bg echo "$echo_bin" --net "tap:$tap" --ipv4 192.0.2.2/24 --log-level debug "${offload_args[@]}"
 wait_ping 192.0.2.2 10 || fail "192.0.2.2 does not answer ping"
 
 in_ns ping -c 3 -i 0.2 -W 2 -q 192.0.2.2 >/dev/null || fail "ping lost replies"

@@ -16,8 +16,16 @@ require_root() {
 	done
 }
 
-ns=fi$$
-tap=fi$$t
+# FATA_NET_PREFIX changes the "fi" prefix of the names, so runs from
+# different checkouts cannot collide. FATA_NET_OFFLOAD=off runs the Fata
+# programs with --no-offload (a tap without the virtio-net header).
+prefix=${FATA_NET_PREFIX:-fi}
+ns=$prefix$$
+tap=$prefix$$t
+offload_args=()
+if [ "${FATA_NET_OFFLOAD:-on}" = off ]; then
+	offload_args=(--no-offload)
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/fata-net.XXXXXX")
 pids=()
 

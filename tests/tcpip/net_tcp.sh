@@ -20,10 +20,12 @@ require_root socat python3 sha256sum ss sysctl
 big=$((100 * 1024 * 1024))
 make_namespace
 # fata-tcpip-tool gets its own tap on another subnet; the kernel is 198.51.100.1 there.
-tool_tap=fi$$u
+tool_tap=$prefix$$u
 make_tap "$tool_tap" 198.51.100.1/24
-tool=("$tool_bin" --net "tap:$tool_tap" --ipv4 198.51.100.2/24)
-start_bg echo "$echo_bin" --net "tap:$tap" --ipv4 192.0.2.2/24 --max-connections 1000
+tool=("$tool_bin" --net "tap:$tool_tap" --ipv4 198.51.100.2/24 "${offload_args[@]}")
+echo "# offloads ${FATA_NET_OFFLOAD:-on}"
+start_bg echo "$echo_bin" --net "tap:$tap" --ipv4 192.0.2.2/24 --max-connections 1000 \
+	"${offload_args[@]}"
 wait_ping 192.0.2.2 10 || fail "192.0.2.2 does not answer ping"
 
 # Streams BYTES to the echo service and compares the SHA-256 both ways.

@@ -414,6 +414,74 @@ START_TEST(sim_two_stacks)
 }
 END_TEST
 
+/* With TX_CSUM on, a send leaves the checksum to the device: pseudo-header sum only. */
+START_TEST(send_with_checksum_offload)
+{
+	struct harness h;
+	struct fata_datagram *sock;
+	struct fata_sockaddr to = { .ip = fata_ipv4_from_u32(h_peer_ip), .port = 4000 };
+	struct fata_view v;
+	size_t len;
+
+	h_init_offloads(&h, NULL, FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_RX_CSUM);
+	ck_assert_uint_eq(h.nif->base.offloads, FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_RX_CSUM);
+	h_learn_peer(&h);
+	sock = bind_port(&h, 5000);
+	ck_assert_int_eq(fata_buf_copy("offloaded", 9, 64, &v), 0);
+	ck_assert_int_eq(send_views(&h, sock, &to, &v, 1), 0);
+	fata_view_release(&v);
+
+	long i = h_find_type(&h, 0x0800, 0);
+	ck_assert_int_ge(i, 0);
+	const uint8_t *f = h_frame(&h, (size_t)i, &len);
+	const struct fata_netif_meta *m = &h.nif->meta[i];
+	ck_assert_uint_eq(m->flags, FATA_NETIF_META_CSUM_PARTIAL);
+	ck_assert_uint_eq(m->gso_type, FATA_NETIF_GSO_NONE);
+	ck_assert_uint_eq(m->csum_start, 14 + 20);
+	ck_assert_uint_eq(m->csum_offset, 6);
+
+	/* The field is the folded pseudo-header sum; the device's sum over the datagram completes it. */
+	uint32_t pseudo = 17 + 8 + 9;
+	for (int k = 26; k < 34; k += 2)
+		pseudo += h_get16(f + k);
+	ck_assert_uint_eq(h_get16(f + 34 + 6), (uint16_t)~h_csum(NULL, 0, pseudo));
+	uint8_t done[64];
+	ck_assert_uint_le(len - 34, sizeof(done));
+	memcpy(done, f + 34, len - 34);
+	uint16_t csum = h_csum(done, len - 34, 0);
+	done[6] = (uint8_t)(csum >> 8);
+	done[7] = (uint8_t)csum;
+	ck_assert_uint_eq(h_csum(done, len - 34, pseudo), 0);
+	fata_promise_cancel(fata_datagram_close(sock));
+	h_fini(&h);
+}
+END_TEST
+
+/* A datagram the device verified skips the check; without the mark a bad checksum drops it. */
+START_TEST(receive_verified_checksum)
+{
+	struct harness h;
+	struct fata_datagram *sock;
+	struct fata_netif_meta valid = { .flags = FATA_NETIF_META_CSUM_VALID };
+	union fata_value v;
+	uint8_t frame[256];
+	size_t len = h_udp(frame, h_peer_ip, 3333, h_our_ip, 5353, "query", 5);
+
+	frame[len - 1] ^= 0x40; /* the checksum no longer matches */
+	h_init_offloads(&h, NULL, FATA_NETIF_F_RX_CSUM);
+	sock = bind_port(&h, 5353);
+	h_inject(&h, frame, len);
+	ck_assert_uint_eq(h_stats(&h).udp.in_csum_errors, 1);
+	h_inject_meta(&h, frame, len, &valid);
+	ck_assert_int_eq(recv_one(&h, sock, NULL, &v), 0);
+	ck_assert_uint_eq(v.view.len, 5);
+	fata_view_release(&v.view);
+	ck_assert_uint_eq(h_stats(&h).udp.in_datagrams, 1);
+	fata_promise_cancel(fata_datagram_close(sock));
+	h_fini(&h);
+}
+END_TEST
+
 static Suite *udp_suite(void)
 {
 	Suite *s = suite_create("tcpip_udp");
@@ -429,6 +497,8 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, close_rejects_pending);
 	tcase_add_test(tc, cancel_receive);
 	tcase_add_test(tc, send_gather_and_errors);
+	tcase_add_test(tc, send_with_checksum_offload);
+	tcase_add_test(tc, receive_verified_checksum);
 	tcase_add_test(tc, sim_two_stacks);
 	suite_add_tcase(s, tc);
 	return s;

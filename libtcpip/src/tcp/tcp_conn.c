@@ -499,19 +499,39 @@ int tcp_conn_write(struct tcp_conn *c, struct fata_view data, uint64_t now)
 	return err;
 }
 
+int tcp_conn_window_update_due(const struct tcp_conn *c)
+{
+	uint32_t space = c->p.rcvbuf > c->rcv.bytes ? c->p.rcvbuf - c->rcv.bytes : 0;
+	uint32_t edge = c->rcv_nxt + space;
+	uint32_t offered = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t half = c->p.rcvbuf / 2;
+	uint32_t step = 2 * (uint32_t)c->local_mss < half ? 2 * (uint32_t)c->local_mss : half;
+
+	if (!tcp_seq_gt(edge, c->rcv_adv))
+		return 0;
+
+	/*
+	 * Receiver SWS avoidance (RFC 9293 section 3.8.6.2.2) allows a window
+	 * update once the edge moves by min(RCV.BUFF / 2, MSS). An update of
+	 * its own is worth a segment only when it opens the window by at least
+	 * two segments (or half the buffer, for small buffers) and the window
+	 * the peer was last offered has shrunk to half the buffer or less. Otherwise the
+	 * next ACK for arriving data carries the new window, at most two
+	 * full-sized segments later.
+	 */
+	return edge - c->rcv_adv >= step && offered <= half;
+}
+
 int tcp_conn_read(struct tcp_conn *c, struct fata_view *out, uint64_t now)
 {
 	(void)now;
 	if (!tcp_viewq_pop(&c->rcv, out))
 		return 0;
 
-	/* Reading made room: announce it when the right edge moves far enough. */
-	if (tcp_conn_synchronized(c) && !c->peer_fin) {
-		uint32_t space = c->p.rcvbuf > c->rcv.bytes ? c->p.rcvbuf - c->rcv.bytes : 0;
-		uint32_t edge = c->rcv_nxt + space;
-		uint32_t threshold = c->p.rcvbuf / 2 < c->local_mss ? c->p.rcvbuf / 2 : c->local_mss;
-		if (tcp_seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv >= threshold)
-			c->ack_now = 1;
+	if (tcp_conn_synchronized(c) && !c->peer_fin && tcp_conn_window_update_due(c)) {
+		if (!c->ack_now)
+			c->window_update = 1;
+		c->ack_now = 1;
 	}
 	return 1;
 }

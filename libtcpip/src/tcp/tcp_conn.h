@@ -101,6 +101,8 @@ struct tcp_conn_params {
 	uint64_t msl_ns;          /* 0 for TCP_MSL_NS */
 	uint64_t delack_ns;       /* 0 for TCP_DELACK_NS */
 	uint64_t min_rto_ns;      /* 0 for TCP_RTO_MIN_NS */
+	uint32_t tso_max;         /* largest TSO segment, header included; 0 without TSO */
+	int csum_offload;         /* the device completes checksums (partial checksums out) */
 	uint32_t ts_offset;       /* per-connection timestamp clock offset */
 	struct tcp_stats *stats;  /* counters; must outlive the connection */
 };
@@ -162,6 +164,7 @@ struct tcp_conn {
 	int keepalive_pending;
 	int fast_rtx_pending; /* NewReno: resend the segment at SND.UNA */
 	uint32_t rcv_unacked; /* bytes received since our last ACK */
+	int window_update;    /* ack_now was set by reading, not by arriving data */
 	uint32_t rcv_mss;     /* largest segment received, for the delayed-ACK rule */
 
 	/* Timers, as absolute loop times; 0 when not armed. */
@@ -273,6 +276,12 @@ int tcp_conn_write(struct tcp_conn *c, struct fata_view data, uint64_t now);
  * and queue a window update.
  */
 int tcp_conn_read(struct tcp_conn *c, struct fata_view *out, uint64_t now);
+
+/*
+ * Returns 1 when reading has opened the receive window far enough for a
+ * window update of its own (RFC 9293 section 3.8.6.2.2; see tcp_conn.c).
+ */
+int tcp_conn_window_update_due(const struct tcp_conn *c);
 
 /* Returns 1 when every byte before the peer's FIN has been read. */
 int tcp_conn_at_eof(const struct tcp_conn *c);

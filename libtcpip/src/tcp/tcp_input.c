@@ -244,8 +244,13 @@ static void deliver_in_order(struct tcp_conn *c, struct tcp_segment *s, uint64_t
 	}
 	c->rcv_nxt += s->len;
 	c->events |= TCP_EV_READABLE;
-	if (s->len > c->rcv_mss)
-		c->rcv_mss = s->len < c->local_mss ? s->len : c->local_mss;
+
+	/* A GRO frame stands for segments of gso_size bytes, so its length is not the peer's MSS. */
+	uint32_t seg_size = s->gso_size && s->gso_size < s->len ? s->gso_size : s->len;
+	if (s->gso_size && s->gso_size < s->len)
+		c->stats->gro_frames_in++;
+	if (seg_size > c->rcv_mss)
+		c->rcv_mss = seg_size < c->local_mss ? seg_size : c->local_mss;
 
 	/* RFC 5681 section 4.2: ACK at once when the segment fills a gap. */
 	if (c->reass.count > 0) {
@@ -254,7 +259,12 @@ static void deliver_in_order(struct tcp_conn *c, struct tcp_segment *s, uint64_t
 		return;
 	}
 
-	/* Delayed ACK: at least every second full-sized segment, else within the timeout. */
+	/*
+	 * Delayed ACK (RFC 5681 section 4.2, RFC 9293 section 3.8.6.3): at
+	 * least every second full-sized segment, else within the timeout.
+	 * Counting bytes counts the segments of a GRO frame too, so a frame of
+	 * two or more segments is ACKed at once.
+	 */
 	c->rcv_unacked += s->len;
 	if (c->rcv_unacked >= 2 * c->rcv_mss)
 		c->ack_now = 1;

@@ -211,6 +211,12 @@ void tcp_layer_conn_params(struct tcp_layer *tcp, const struct tcp_tuple *tuple,
 	params->min_rto_ns = tcp->min_rto_ns;
 	params->delack_ns = tcp->delack_ns;
 	params->ts_offset = tcp_layer_ts_offset(tcp, tuple);
+
+	/* Offloads toward this peer: TSO frames up to the IPv4 total length limit. */
+	uint32_t offloads = tcpip_ip_offloads(tcp->stack, &tuple->remote);
+	params->csum_offload = (offloads & FATA_NETIF_F_TX_CSUM) != 0;
+	if (offloads & FATA_NETIF_F_TSO)
+		params->tso_max = 65535 - 20;
 	params->stats = &tcp->stats;
 	if (options) {
 		params->nodelay = options->nodelay;
@@ -223,14 +229,32 @@ void tcp_layer_conn_params(struct tcp_layer *tcp, const struct tcp_tuple *tuple,
 
 int tcp_layer_send(struct tcp_layer *tcp, const struct tcp_tuple *tuple, struct tcp_out *out)
 {
+	struct fata_netif_meta meta;
 	struct fata_chain frame;
 
 	if (tcp_segment_build(out, &tuple->local, tuple->local_port, &tuple->remote,
 			tuple->remote_port, &frame) < 0)
 		return FATA_ENOMEM;
 
-	/* Segments never exceed the path MTU, so the IP layer may set DF (RFC 1191). */
-	int err = tcpip_ip_output(tcp->stack, &tuple->local, &tuple->remote, 6, &frame, 1);
+	/* Offsets count from the TCP header; the IP and Ethernet layers add theirs. */
+	memset(&meta, 0, sizeof(meta));
+	if (out->csum_partial) {
+		meta.flags = FATA_NETIF_META_CSUM_PARTIAL;
+		meta.csum_offset = 16;
+	}
+	if (out->gso_size) {
+		meta.gso_type = FATA_NETIF_GSO_TCPV4;
+		meta.gso_size = out->gso_size;
+		meta.hdr_len = (uint16_t)frame.views[0].len;
+		tcp->stats.tso_frames_out++;
+	}
+
+	/*
+	 * Segments (and each segment the device cuts from a TSO frame) never
+	 * exceed the path MTU, so the IP layer may set DF (RFC 1191).
+	 */
+	int err = tcpip_ip_output_meta(tcp->stack, &tuple->local, &tuple->remote, 6, &frame, 1,
+			&meta);
 	if (err < 0 && fata_log_enabled(FATA_LOG_TRACE))
 		fata_log(FATA_LOG_TRACE, "tcp", "segment not sent: %s", fata_error_name(err));
 	return err;
@@ -289,6 +313,12 @@ static int reopens_time_wait(const struct tcp_sock *sock, const struct tcp_segme
 void tcp_input(struct tcp_layer *tcp, const struct fata_ipaddr *src, const struct fata_ipaddr *dst,
 		struct fata_view segment, int csum_ok)
 {
+	tcp_input_gro(tcp, src, dst, segment, csum_ok, 0);
+}
+
+void tcp_input_gro(struct tcp_layer *tcp, const struct fata_ipaddr *src,
+		const struct fata_ipaddr *dst, struct fata_view segment, int csum_ok, uint16_t gso_size)
+{
 	struct tcp_segment seg;
 	struct tcp_tuple tuple;
 
@@ -302,6 +332,7 @@ void tcp_input(struct tcp_layer *tcp, const struct fata_ipaddr *src, const struc
 		goto out;
 	}
 	tcp->stats.segments_in++;
+	seg.gso_size = gso_size;
 
 	memset(&tuple, 0, sizeof(tuple));
 	tuple.local = *dst;

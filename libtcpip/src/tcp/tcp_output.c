@@ -5,6 +5,13 @@
  * the sender SWS avoidance and Nagle rules (RFC 9293 sections 3.7.4 and
  * 3.8.6.2.1), and finally a bare ACK. Every segment that carries an ACK
  * also carries the current window and the timestamp and SACK options.
+ *
+ * With TSO, new data goes out in frames of several full segments that the
+ * device cuts at the effective send MSS, each segment with a copy of the
+ * header (so with the same options). The windows, Nagle and the sender SWS
+ * rules apply to the frame as they would to its segments sent in a row:
+ * only whole segments, unless the frame ends the queued data and nothing
+ * holds back a short last segment. Retransmissions stay single segments.
  */
 #include <string.h>
 
@@ -60,6 +67,9 @@ static uint32_t max_payload(const struct tcp_conn *c, uint32_t opts_len)
 /* Fills the ACK fields; every ACK sent settles the pending and delayed ACKs. */
 static void finish_ack(struct tcp_conn *c, struct tcp_out *out)
 {
+	if (c->window_update && c->ack_now && c->rcv_unacked == 0)
+		c->stats->window_updates++;
+	c->window_update = 0;
 	out->flags |= TCP_ACK;
 	out->ack = c->rcv_nxt;
 	out->window = (uint16_t)tcp_conn_rcv_window(c);
@@ -254,13 +264,40 @@ static uint32_t window_room(const struct tcp_conn *c)
 }
 
 /*
+ * The largest payload of one new-data frame: one segment, or with TSO as
+ * many whole segments as fit the largest TSO frame.
+ */
+static uint32_t frame_payload_max(const struct tcp_conn *c, uint32_t maxpay, uint32_t opts_len)
+{
+	uint32_t header = TCP_HEADER_LEN + opts_len;
+
+	if (c->p.tso_max <= header + maxpay)
+		return maxpay;
+	return (c->p.tso_max - header) / maxpay * maxpay;
+}
+
+/*
+ * Cuts a TSO frame of `len` bytes (more than one segment) back to whole
+ * segments, unless its short last segment could go out anyway because it
+ * ends the queued data and Nagle does not apply (`idle`).
+ */
+static uint32_t whole_segments(uint32_t len, uint32_t maxpay, uint32_t data_left, int idle)
+{
+	if (len <= maxpay || len % maxpay == 0)
+		return len;
+	if (idle && len == data_left)
+		return len;
+	return len - len % maxpay;
+}
+
+/*
  * Sends new data from SND.NXT within the send and congestion windows. The
  * sender SWS avoidance and Nagle rules (RFC 9293 section 3.8.6.2.1) allow
  * a full segment, everything queued when nothing is unacknowledged (or
  * Nagle is off), or at least half the largest window seen.
  */
 static int send_new_data(struct tcp_conn *c, struct tcp_out *out, uint32_t maxpay,
-		uint32_t cwnd_room, uint64_t now)
+		uint32_t frame_max, uint32_t cwnd_room, uint64_t now)
 {
 	uint32_t data_end = c->snd_buf_seq + c->snd.bytes;
 	uint32_t data_left = tcp_seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
@@ -270,14 +307,14 @@ static int send_new_data(struct tcp_conn *c, struct tcp_out *out, uint32_t maxpa
 		return 0;
 
 	uint32_t len = data_left;
-	if (len > maxpay)
-		len = maxpay;
+	if (len > frame_max)
+		len = frame_max;
 	if (len > window_room(c))
 		len = window_room(c);
 
-	int fin = fin_unsent && c->snd_nxt + len == c->fin_seq;
 	int resend = tcp_seq_lt(c->snd_nxt, c->snd_max);
 	int idle = c->p.nodelay || c->snd_nxt == c->snd_una;
+	int fin = fin_unsent && c->snd_nxt + len == c->fin_seq;
 
 	if (len == 0 && !fin)
 		return 0;
@@ -288,19 +325,28 @@ static int send_new_data(struct tcp_conn *c, struct tcp_out *out, uint32_t maxpa
 	/*
 	 * The congestion window may cut the segment short. With a full segment
 	 * in flight an ACK will make room, so wait for it rather than send a
-	 * runt. With less in flight, send what fits so nothing stalls.
+	 * runt. With less in flight, send what fits so nothing stalls. A TSO
+	 * frame shrinks to the whole segments that fit.
 	 */
 	if (len > cwnd_room) {
 		uint32_t flight = c->snd_nxt - c->snd_una;
-		if (cwnd_room == 0 || flight >= maxpay)
-			return 0;
-		len = cwnd_room;
-		fin = 0;
+		if (cwnd_room >= maxpay) {
+			len = cwnd_room - cwnd_room % maxpay;
+		} else {
+			if (cwnd_room == 0 || flight >= maxpay)
+				return 0;
+			len = cwnd_room;
+		}
 	}
+	len = whole_segments(len, maxpay, data_left, idle);
+	fin = fin_unsent && c->snd_nxt + len == c->fin_seq;
 
 	int r = emit_data(c, out, c->snd_nxt, len, fin, 1, now);
-	if (r > 0)
+	if (r > 0) {
 		c->snd_nxt += len + (fin ? 1 : 0);
+		if (len > maxpay)
+			out->gso_size = (uint16_t)maxpay;
+	}
 	return r;
 }
 
@@ -359,7 +405,8 @@ static void arm_idle_timers(struct tcp_conn *c, uint64_t now)
 		c->persist_deadline = now + persist_interval(c);
 }
 
-static int send_data(struct tcp_conn *c, struct tcp_out *out, uint32_t maxpay, uint64_t now)
+static int send_data(struct tcp_conn *c, struct tcp_out *out, uint32_t maxpay, uint32_t frame_max,
+		uint64_t now)
 {
 	if (c->probe_pending)
 		return send_probe(c, out, maxpay, now);
@@ -388,16 +435,17 @@ static int send_data(struct tcp_conn *c, struct tcp_out *out, uint32_t maxpay, u
 		int r = sack_next_seg(c, out, maxpay, lost, new_ok, now);
 		if (r != 0)
 			return r > 0 ? r : 0;
-		return send_new_data(c, out, maxpay, c->cc.cwnd - pipe, now);
+		return send_new_data(c, out, maxpay, frame_max, c->cc.cwnd - pipe, now);
 	}
 
-	return send_new_data(c, out, maxpay, flight_room(c), now);
+	return send_new_data(c, out, maxpay, frame_max, flight_room(c), now);
 }
 
 int tcp_conn_output(struct tcp_conn *c, uint64_t now, struct tcp_out *out)
 {
 	memset(out, 0, sizeof(*out));
 	fata_chain_init(&out->payload);
+	out->csum_partial = (uint8_t)(c->p.csum_offload != 0);
 
 	if (c->rst_pending) {
 		build_rst(c, out);
@@ -420,6 +468,7 @@ int tcp_conn_output(struct tcp_conn *c, uint64_t now, struct tcp_out *out)
 
 	uint32_t opts_len = segment_options(c, out, now);
 	uint32_t maxpay = max_payload(c, opts_len);
+	uint32_t frame_max = frame_payload_max(c, maxpay, opts_len);
 
 	if (c->keepalive_pending) {
 		/* RFC 9293 section 3.8.4: a sequence number just below the window provokes an ACK. */
@@ -431,7 +480,7 @@ int tcp_conn_output(struct tcp_conn *c, uint64_t now, struct tcp_out *out)
 	}
 
 	if (c->state != TCP_TIME_WAIT) {
-		int r = send_data(c, out, maxpay, now);
+		int r = send_data(c, out, maxpay, frame_max, now);
 		if (r != 0)
 			return r;
 	}

@@ -37,4 +37,7 @@ const char *const tcp_stats_names[TCP_STATS_COUNT] = {
 	"icmp_errors",
 	"pmtu_updates",
 	"time_wait_reuses",
+	"tso_frames_out",
+	"gro_frames_in",
+	"window_updates",
 };

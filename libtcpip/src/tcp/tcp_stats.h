@@ -45,6 +45,9 @@ struct tcp_stats {
 	uint64_t icmp_errors;       /* ICMP errors matched to a connection */
 	uint64_t pmtu_updates;      /* MSS reductions after "fragmentation needed" */
 	uint64_t time_wait_reuses;  /* TIME-WAIT connections replaced by a new SYN */
+	uint64_t tso_frames_out;    /* segments longer than the MSS, cut up by the device (TSO) */
+	uint64_t gro_frames_in;     /* segments longer than our MSS, coalesced by the device (GRO) */
+	uint64_t window_updates;    /* ACKs sent because reading opened the receive window */
 };
 
 /* Number of counters in struct tcp_stats. */

@@ -296,6 +296,9 @@ int tcp_segment_build(struct tcp_out *out, const struct fata_ipaddr *src, uint16
 		fata_chain_append(frame, out->payload.views[i]);
 	fata_chain_init(&out->payload);
 
-	put_be16(h + 16, tcp_checksum_chain(src, dst, frame));
+	if (out->csum_partial)
+		put_be16(h + 16, (uint16_t)fold16(tcpip_csum_pseudo(src, dst, 6, frame->len)));
+	else
+		put_be16(h + 16, tcp_checksum_chain(src, dst, frame));
 	return 0;
 }

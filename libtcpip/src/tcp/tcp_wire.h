@@ -83,6 +83,8 @@ struct tcp_segment {
 	struct tcp_options opts;
 	struct fata_view payload;
 	uint32_t len; /* payload bytes */
+	/* Payload bytes per original segment of a GRO frame; 0 for a plain segment. */
+	uint16_t gso_size;
 };
 
 /* Returns the sequence space a segment occupies: its payload plus SYN and FIN. */
@@ -137,6 +139,10 @@ struct tcp_out {
 	uint32_t ack;
 	uint8_t flags;
 	uint16_t window; /* already scaled down for the header */
+	/* TSO: payload bytes per segment when the payload is longer; 0 for one segment. */
+	uint16_t gso_size;
+	/* Leave the checksum to the device: the field gets the pseudo-header sum only. */
+	uint8_t csum_partial;
 	struct tcp_options opts;
 	struct fata_chain payload;
 };
@@ -144,7 +150,10 @@ struct tcp_out {
 /*
  * Builds the segment `out` from `src`:`src_port` to `dst`:`dst_port` into
  * `frame`: a new header view with TCPIP_HEADROOM in front, followed by the
- * payload views moved from out->payload, checksum filled in. On success
+ * payload views moved from out->payload, checksum filled in. With
+ * out->csum_partial the checksum field gets the folded, uncomplemented
+ * pseudo-header sum over the whole segment length instead, which a device
+ * completes (or, for TSO, adjusts for each segment it cuts). On success
  * out->payload is empty and `frame` owns everything; on error both are
  * released. Errors: FATA_ENOMEM.
  */

@@ -14,6 +14,7 @@
 #include <fata/error.h>
 #include <fata/sim.h>
 
+#include "ip.h"
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_wire.h"
 
@@ -85,6 +86,23 @@ static struct end *peer_of(struct end *e)
 	return e == &a ? &b : &a;
 }
 
+/*
+ * Does the device's part of checksum offload: the field must hold the
+ * folded pseudo-header sum over the segment's length (the value Linux and
+ * virtio devices expect), and the final checksum replaces it.
+ */
+static void complete_partial(struct end *from, struct end *to, struct fata_view seg)
+{
+	uint8_t *field = fata_view_data(seg) + 16;
+	uint32_t pseudo = tcpip_csum_pseudo(&from->addr, &to->addr, 6, seg.len);
+	uint16_t expected = (uint16_t)~tcpip_csum_fold(pseudo);
+
+	ck_assert_uint_eq((uint16_t)(field[0] << 8 | field[1]), expected);
+	uint16_t csum = tcpip_csum_fold(tcpip_csum_add(0, fata_view_data(seg), seg.len));
+	field[0] = (uint8_t)(csum >> 8);
+	field[1] = (uint8_t)csum;
+}
+
 /* Takes every segment `from` wants to send, through the wire format. */
 static int take(struct end *from, struct wire *out, int max)
 {
@@ -98,8 +116,15 @@ static int take(struct end *from, struct wire *out, int max)
 				&frame), 0);
 		ck_assert_int_eq(fata_chain_flatten(&frame, 0, &out[n].bytes), 0);
 		fata_chain_release(&frame);
+		if (o.csum_partial)
+			complete_partial(from, to, out[n].bytes);
 		ck_assert(tcp_checksum_ok(&from->addr, &to->addr, out[n].bytes));
 		ck_assert_int_eq(tcp_segment_parse(out[n].bytes, &out[n].seg), 0);
+
+		/* A TSO frame arrives whole, as the coalesced segment a GRO receiver gets. */
+		out[n].seg.gso_size = o.gso_size;
+		if (o.gso_size)
+			ck_assert_uint_gt(out[n].seg.len, o.gso_size);
 		n++;
 	}
 	return n;
@@ -1234,6 +1259,169 @@ START_TEST(random_segments_keep_invariants)
 }
 END_TEST
 
+/* Re-creates `a` with checksum offload and TSO frames of up to 64 KiB. */
+static void offload_a(void)
+{
+	struct tcp_conn_params p = params_for(&a);
+
+	tcp_conn_free(&a.c);
+	p.tso_max = 65535 - 20;
+	p.csum_offload = 1;
+	end_init(&a, 1, 40000, &p);
+}
+
+START_TEST(tso_frame_of_whole_segments)
+{
+	static char data[60000];
+	static char got[60000];
+	struct wire w[8];
+
+	offload_a();
+	handshake();
+	uint32_t smss = tcp_conn_smss(&a.c);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 13);
+
+	/* Idle with all data queued: the first frame is the whole initial window. */
+	write_bytes(&a, data, sizeof(data));
+	ck_assert_int_eq(take(&a, w, 8), 1);
+	ck_assert_uint_eq(w[0].seg.gso_size, smss);
+	ck_assert_uint_eq(w[0].seg.len, a.c.cc.cwnd / smss * smss);
+	ck_assert_uint_eq(w[0].seg.len % smss, 0);
+	ck_assert(!(w[0].seg.flags & TCP_PSH));
+
+	/* The receiver takes it as a GRO frame of several segments and ACKs at once. */
+	feed(&b, w, 1);
+	release(w, 1);
+	ck_assert_uint_eq(b.stats.gro_frames_in, 1);
+	ck_assert_uint_eq(b.c.rcv_mss, smss);
+	ck_assert_int_eq(take(&b, w, 8), 1);
+	ck_assert_uint_eq(w[0].seg.ack, a.c.snd_nxt);
+	feed(&a, w, 1);
+	release(w, 1);
+
+	run_until(now + 5 * SEC);
+	ck_assert_uint_eq(read_all(&b, got, sizeof(got)), sizeof(data));
+	ck_assert_int_eq(memcmp(got, data, sizeof(data)), 0);
+	ck_assert_uint_eq(a.stats.retransmits, 0);
+}
+END_TEST
+
+START_TEST(tso_frame_respects_peer_window)
+{
+	static char data[40000];
+	struct wire w[8];
+	struct tcp_conn_params pb = params_for(&b);
+
+	offload_a();
+	tcp_conn_free(&b.c);
+	pb.rcvbuf = 6000;
+	end_init(&b, 2, 80, &pb);
+	handshake();
+	a.c.cc.cwnd = 60000;
+	uint32_t smss = tcp_conn_smss(&a.c);
+
+	memset(data, 'w', sizeof(data));
+	write_bytes(&a, data, sizeof(data));
+	int n = take(&a, w, 8);
+	ck_assert_int_ge(n, 1);
+
+	/* Every frame together stays inside the 6000-byte window, in whole segments. */
+	uint32_t total = 0;
+	for (int i = 0; i < n; i++) {
+		total += w[i].seg.len;
+		ck_assert_uint_eq(w[i].seg.len % smss, 0);
+	}
+	ck_assert_uint_le(total, 6000);
+	ck_assert_uint_eq(total, 6000 / smss * smss);
+	release(w, n);
+}
+END_TEST
+
+START_TEST(tso_short_tail_only_when_idle)
+{
+	static char data[5000];
+	struct wire w[8];
+
+	offload_a();
+	handshake();
+	uint32_t smss = tcp_conn_smss(&a.c);
+	a.c.cc.cwnd = 60000;
+	memset(data, 't', sizeof(data));
+
+	/* Nothing in flight: the whole write goes, its short last segment included. */
+	write_bytes(&a, data, sizeof(data));
+	ck_assert_int_eq(take(&a, w, 8), 1);
+	ck_assert_uint_eq(w[0].seg.len, sizeof(data));
+	ck_assert_uint_eq(w[0].seg.gso_size, smss);
+	ck_assert(w[0].seg.flags & TCP_PSH);
+	release(w, 1);
+
+	/* Data in flight: Nagle keeps the short tail back and only whole segments go. */
+	write_bytes(&a, data, sizeof(data));
+	ck_assert_int_eq(take(&a, w, 8), 1);
+	ck_assert_uint_eq(w[0].seg.len, sizeof(data) / smss * smss);
+	release(w, 1);
+}
+END_TEST
+
+START_TEST(window_update_only_when_window_low)
+{
+	static char data[60000];
+	static char got[60000];
+	struct wire w[64];
+
+	handshake();
+	memset(data, 'r', sizeof(data));
+
+	/* 10 segments unread leave more than half of the 64 KiB window open. */
+	write_bytes(&a, data, 10 * 1448);
+	settle();
+	ck_assert_uint_eq(read_all(&b, got, sizeof(got)), 10 * 1448);
+	ck_assert_int_eq(take(&b, w, 64), 0);
+	ck_assert_uint_eq(b.stats.window_updates, 0);
+
+	/* 40 unread segments leave less than half: reading sends one window update. */
+	write_bytes(&a, data, 40 * 1448);
+	run_until(now + SEC);
+	ck_assert_uint_lt(b.c.rcv_adv - b.c.rcv_nxt, 32 * 1024);
+	ck_assert_uint_eq(read_all(&b, got, sizeof(got)), 40 * 1448);
+	ck_assert_int_eq(take(&b, w, 64), 1);
+	ck_assert_uint_eq(w[0].seg.len, 0);
+	ck_assert_uint_eq(b.stats.window_updates, 1);
+	ck_assert_uint_eq((uint32_t)w[0].seg.window << b.c.rcv_wscale,
+			b.c.rcv_adv - b.c.rcv_nxt);
+	release(w, 1);
+}
+END_TEST
+
+START_TEST(gro_frame_out_of_order_acks_at_once)
+{
+	static char data[20000];
+	struct wire w[8];
+
+	offload_a();
+	handshake();
+	a.c.cc.cwnd = 60000;
+	memset(data, 'g', sizeof(data));
+	write_bytes(&a, data, 2 * 1448);
+	ck_assert_int_eq(take(&a, w, 8), 1);
+	release(w, 1);
+
+	/* The first frame is lost; the next GRO frame lands above RCV.NXT. */
+	write_bytes(&a, data, 8 * 1448);
+	ck_assert_int_eq(take(&a, w, 8), 1);
+	ck_assert_uint_gt(w[0].seg.len, w[0].seg.gso_size);
+	feed(&b, w, 1);
+	release(w, 1);
+	ck_assert_uint_eq(b.stats.out_of_order, 1);
+	ck_assert_int_eq(take(&b, w, 8), 1);
+	ck_assert_uint_eq(w[0].seg.ack, b.c.rcv_nxt);
+	ck_assert(w[0].seg.opts.present & TCP_HAS_SACK);
+	release(w, 1);
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
 	Suite *s = suite_create("tcp-conn");
@@ -1269,6 +1457,11 @@ static Suite *conn_suite(void)
 	tcase_add_test(tc, old_duplicate_is_acked_and_counted);
 	tcase_add_test(tc, cubic_connection_grows_window);
 	tcase_add_test(tc, random_segments_keep_invariants);
+	tcase_add_test(tc, tso_frame_of_whole_segments);
+	tcase_add_test(tc, tso_frame_respects_peer_window);
+	tcase_add_test(tc, tso_short_tail_only_when_idle);
+	tcase_add_test(tc, window_update_only_when_window_low);
+	tcase_add_test(tc, gro_frame_out_of_order_acks_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

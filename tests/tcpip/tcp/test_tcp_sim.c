@@ -3,7 +3,11 @@
  * Every seed picks a transfer size (0 bytes to 10 MB each way), loss up to
  * 20 %, reordering, duplication, 1 % corruption and the TCP options. Both
  * sides write, shut down, read to the end of stream and close. Each must
- * read exactly what the other wrote (length and FNV-1a hash).
+ * read exactly what the other wrote (length and FNV-1a hash). Even seeds
+ * switch on checksum offload and TSO. The IP double then checks and
+ * completes each partial checksum. A TSO frame crosses the channel whole,
+ * so the peer takes it as a GRO frame, lost, reordered or corrupted as a
+ * whole.
  *
  * FATA_SIM_SEEDS=N runs N seeds (default 300); FATA_SIM_SEED=S replays one;
  * FATA_SIM_TRACE=1 prints every segment; FATA_SIM_VERBOSE=1 prints counters.
@@ -38,6 +42,8 @@ struct packet {
 	struct tcp_layer *to;
 	struct fata_ipaddr src, dst;
 	struct fata_view bytes;
+	/* Segment size of a TSO frame, passed to the receiver as GRO metadata; 0 for none. */
+	uint16_t gso_size;
 	struct packet *prev, *next;
 };
 
@@ -76,12 +82,13 @@ static void packet_arrives(void *arg, struct fata_timer *timer)
 
 	(void)timer;
 	packet_unlink(p->sim, p);
-	tcp_input(p->to, &p->src, &p->dst, p->bytes, 0);
+	tcp_input_gro(p->to, &p->src, &p->dst, p->bytes, 0, p->gso_size);
 	free(p);
 }
 
 static void schedule(struct sim *s, struct fata_rng *rng, struct tcp_layer *to,
-		const struct fata_ipaddr *src, const struct fata_ipaddr *dst, struct fata_view bytes)
+		const struct fata_ipaddr *src, const struct fata_ipaddr *dst, struct fata_view bytes,
+		uint16_t gso_size)
 {
 	struct packet *p = calloc(1, sizeof(*p));
 	uint64_t delay = s->delay_ns + fata_rng_below(rng, s->jitter_ns + 1);
@@ -94,6 +101,7 @@ static void schedule(struct sim *s, struct fata_rng *rng, struct tcp_layer *to,
 	p->src = *src;
 	p->dst = *dst;
 	p->bytes = bytes;
+	p->gso_size = gso_size;
 	p->next = s->in_flight;
 	if (s->in_flight)
 		s->in_flight->prev = p;
@@ -128,6 +136,7 @@ static void channel(void *ctx, struct tcpip_stack *from, const struct fata_ipadd
 	int forward = from == &s->stack_a;
 	struct tcp_layer *to = forward ? s->tcp_b : s->tcp_a;
 	struct fata_rng *rng = &s->channel_rng[forward ? 0 : 1];
+	uint16_t gso_size = from->last_meta.gso_type ? from->last_meta.gso_size : 0;
 
 	if (s->trace)
 		trace_segment(s, forward ? "c>s" : "s>c", segment);
@@ -138,13 +147,13 @@ static void channel(void *ctx, struct tcpip_stack *from, const struct fata_ipadd
 	if (chance(rng, s->dup_ppm)) {
 		struct fata_view copy;
 		ck_assert_int_eq(fata_buf_copy(fata_view_data(segment), segment.len, 0, &copy), 0);
-		schedule(s, rng, to, src, dst, copy);
+		schedule(s, rng, to, src, dst, copy, gso_size);
 	}
 	if (chance(rng, s->corrupt_ppm) && segment.len > 0) {
 		uint64_t bit = fata_rng_below(rng, (uint64_t)segment.len * 8);
 		fata_view_data(segment)[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
-	schedule(s, rng, to, src, dst, segment);
+	schedule(s, rng, to, src, dst, segment, gso_size);
 }
 
 /* Transfer sizes: mostly small and medium, one seed in 50 moves 10 MB. */
@@ -176,13 +185,15 @@ static void describe(struct sim *s, uint64_t seed, const struct fata_tcpip_confi
 
 	snprintf(report, report_len,
 			"seed %" PRIu64 ": %" PRIu64 "/%" PRIu64 " bytes read, loss %u ppm, %s%s%s%s, "
-			"%" PRIu64 " s, retransmits %" PRIu64 ", rto %" PRIu64 ", bad checksums %" PRIu64,
+			"%" PRIu64 " s, retransmits %" PRIu64 ", rto %" PRIu64 ", bad checksums %" PRIu64
+			", TSO frames %" PRIu64 ", GRO frames %" PRIu64,
 			seed, s->app.server.read_bytes, s->app.client.read_bytes, s->loss_ppm,
 			config->congestion_control == FATA_TCP_CC_CUBIC ? "cubic" : "newreno",
 			config->disable_sack ? " nosack" : "", config->disable_timestamps ? " nots" : "",
 			config->disable_window_scale ? " nows" : "", fata_loop_now(s->loop) / SEC,
 			ca->retransmits + cb->retransmits, ca->rto_timeouts + cb->rto_timeouts,
-			ca->bad_checksums + cb->bad_checksums);
+			ca->bad_checksums + cb->bad_checksums, ca->tso_frames_out + cb->tso_frames_out,
+			ca->gro_frames_in + cb->gro_frames_in);
 	if (s->app.failure[0]) {
 		size_t used = strlen(report);
 		snprintf(report + used, report_len - used, ": %s", s->app.failure);
@@ -228,6 +239,8 @@ static int run_seed(uint64_t seed, char *report, size_t report_len)
 	s->stack_a.mtu = s->stack_b.mtu = 1500;
 	s->stack_a.output = s->stack_b.output = channel;
 	s->stack_a.ctx = s->stack_b.ctx = s;
+	if (seed % 2 == 0)
+		s->stack_a.offloads = s->stack_b.offloads = FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_TSO;
 	ck_assert_int_eq(tcp_layer_new(&s->stack_a, s->loop, &config, &s->tcp_a), 0);
 	ck_assert_int_eq(tcp_layer_new(&s->stack_b, s->loop, &config, &s->tcp_b), 0);
 	tcp_layer_set_seed(s->tcp_a, seed * 2 + 1);
@@ -252,6 +265,10 @@ static int run_seed(uint64_t seed, char *report, size_t report_len)
 		sim_app_fail(&s->app, "the transfer did not finish", status);
 	if (s->app.failure[0] == 0)
 		sim_app_verify(&s->app);
+
+	/* Every partial checksum must have carried the pseudo-header sum. */
+	if (s->app.failure[0] == 0 && s->stack_a.bad_partial_csums + s->stack_b.bad_partial_csums)
+		sim_app_fail(&s->app, "a partial checksum did not contain the pseudo-header sum", 0);
 
 	/* Let TIME-WAIT and every timer run out: nothing may be left behind. */
 	if (s->app.failure[0] == 0) {

@@ -3,7 +3,8 @@
  * link of fata/sim.h, with seeded loss, duplication, reordering and 1 %
  * corruption. Each seed moves data both ways through the public stack
  * interface (listen, connect, flows) and checks that each side read exactly
- * what the other wrote.
+ * what the other wrote. Odd seeds switch on checksum offload and TSO on
+ * the link, so TSO frames are cut in software and each segment is impaired.
  *
  * The platform's entropy source is replaced by a generator seeded from the
  * seed, so a seed replays exactly. FATA_SIM_SEEDS=N runs N seeds (default
@@ -72,6 +73,9 @@ static int run_seed(uint64_t seed, char *report, size_t report_len)
 	params.corrupt_ppm = 10000;
 	params.delay_ns = 1 * MS + fata_rng_below(&rng, 40 * MS);
 	params.jitter_ns = fata_rng_below(&rng, 2 * MS);
+	/* Odd seeds run with checksum offload and TSO, which the link does in software. */
+	if (seed % 2 == 1)
+		params.offloads = FATA_NETIF_F_TX_CSUM | FATA_NETIF_F_TSO;
 	ck_assert_int_eq(fata_sim_link_new(loop, &params, seed, &link), 0);
 	ck_assert_int_eq(fata_sim_link_port(link, &mac_a, &na), 0);
 	ck_assert_int_eq(fata_sim_link_port(link, &mac_b, &nb), 0);
@@ -108,9 +112,16 @@ static int run_seed(uint64_t seed, char *report, size_t report_len)
 	if (app.failure[0] == 0)
 		sim_app_verify(&app);
 
+	/* With offloads, a transfer of many segments must have used TSO frames. */
+	uint64_t tso_frames = na->stats.tx_gso_frames + nb->stats.tx_gso_frames;
+	if (app.failure[0] == 0 && params.offloads && client_bytes + server_bytes >= 100000 &&
+			tso_frames == 0)
+		sim_app_fail(&app, "no TSO frame was sent with offloads on", 0);
+
 	snprintf(report, report_len, "seed %" PRIu64 ": %" PRIu64 "/%" PRIu64
-			" bytes read, loss %u ppm, %s%s%s%s, %" PRIu64 " s%s%s", seed,
+			" bytes read, loss %u ppm, %s%s%s%s%s, %" PRIu64 " s%s%s", seed,
 			app.server.read_bytes, app.client.read_bytes, params.loss_ppm,
+			params.offloads ? "tso " : "",
 			ca.congestion_control == FATA_TCP_CC_CUBIC ? "cubic" : "newreno",
 			ca.disable_sack ? " nosack" : "", ca.disable_timestamps ? " nots" : "",
 			ca.disable_window_scale ? " nows" : "", fata_loop_now(loop) / SEC,
