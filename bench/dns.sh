@@ -11,6 +11,8 @@
 #   DURATION [10]          seconds per dnsperf run (dnsperf -l)
 #   OUTSTANDING [100]      queries in flight at once (dnsperf -q)
 #   MAX_QPS [0]            query rate cap (dnsperf -Q); 0 sends as fast as answers come
+#   CLIENT_THREADS [1]     dnsperf threads (dnsperf -T), the same for every server
+#   CLIENTS [1]            dnsperf client sockets (dnsperf -c), at least CLIENT_THREADS
 #   EDNS [1]               1 sends every query with EDNS(0) (dnsperf -e), 0 without
 #   NAMES [4000]           host names in the zone, 2.5 records each
 #   QUERIES [100000]       lines in the query file
@@ -51,6 +53,8 @@ rounds=${ROUNDS:-5}
 duration=${DURATION:-10}
 outstanding=${OUTSTANDING:-100}
 max_qps=${MAX_QPS:-0}
+client_threads=${CLIENT_THREADS:-1}
+clients=${CLIENTS:-$client_threads}
 edns=${EDNS:-1}
 names=${NAMES:-4000}
 queries=${QUERIES:-100000}
@@ -267,8 +271,8 @@ check_answers() {
 
 # Sets dnsperf_args to the dnsperf options for server $1, without the run length.
 set_dnsperf_args() {
-	dnsperf_args=(-s "${addr[$1]}" -p "${port[$1]}" -d "$query_file" -c 1 -T 1
-		-q "$outstanding" -t 2)
+	dnsperf_args=(-s "${addr[$1]}" -p "${port[$1]}" -d "$query_file" -c "$clients"
+		-T "$client_threads" -q "$outstanding" -t 2)
 	[ "$edns" = 1 ] && dnsperf_args+=(-e)
 	[ "$max_qps" != 0 ] && dnsperf_args+=(-Q "$max_qps")
 }
@@ -310,7 +314,8 @@ per_query_us() {
 
 # Measures one dnsperf run against server $1 and appends to the result lists.
 measure() {
-	local name=$1 load cpu0 cpu1 out qps completed lost avg max response client_s server_us client_us
+	local name=$1 load cpu0 cpu1 out qps completed lost avg max response client_s server_s
+	local server_us client_us server_busy client_busy
 	load=$(bench_load)
 	cpu0=$(server_cpu "$name")
 	out=$(run_dnsperf "$name" -l "$duration") || exit 1
@@ -318,15 +323,21 @@ measure() {
 	kill -0 "${pid[$name]}" 2>/dev/null ||
 		bench_die "$name exited during the run. Its log: $(tail -5 "$bench_tmp/$name.log")"
 	read -r qps completed lost avg max response client_s <<<"$(parse_dnsperf "$out")"
-	server_us=$(per_query_us "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { print a - b }')" "$completed")
+	server_s=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { print a - b }')
+	server_us=$(per_query_us "$server_s" "$completed")
 	client_us=$(per_query_us "$client_s" "$completed")
-	printf '| %d | %-8s | %8d | %9d | %5d | %7.3f | %7.3f | %5s | %5s | %4s | %4s |\n' "$round" \
-		"$name" "$qps" "$completed" "$lost" "$avg" "$max" "$server_us" "$client_us" "$response" \
-		"$load"
+	# A process that used close to 100 % of one CPU per thread limits the rate itself.
+	server_busy=$(awk -v s="$server_s" -v d="$duration" 'BEGIN { printf "%.0f", 100 * s / d }')
+	client_busy=$(awk -v s="$client_s" -v d="$duration" 'BEGIN { printf "%.0f", 100 * s / d }')
+	printf '| %d | %-8s | %8d | %9d | %5d | %7.3f | %7.3f | %5s | %5s | %3s | %3s | %4s | %4s |\n' \
+		"$round" "$name" "$qps" "$completed" "$lost" "$avg" "$max" "$server_us" "$client_us" \
+		"$server_busy" "$client_busy" "$response" "$load"
 	results_qps[$name]+=" $qps"
 	results_lost[$name]+=" $lost"
 	results_avg[$name]+=" $avg"
 	results_server[$name]+=" $server_us"
+	results_server_busy[$name]+=" $server_busy"
+	results_client_busy[$name]+=" $client_busy"
 	results_total[$name]+=" $(awk -v a="$server_us" -v b="$client_us" 'BEGIN { printf "%.1f", a + b }')"
 	loads+=("$load")
 }
@@ -351,17 +362,19 @@ throughput() {
 	local edns_text="without EDNS"
 	[ "$edns" = 1 ] && edns_text="with EDNS(0) (-e)"
 	echo
-	echo "Throughput: dnsperf -c 1 -T 1 -q $outstanding -t 2 -l $duration, $edns_text," \
+	echo "Throughput: dnsperf -c $clients -T $client_threads -q $outstanding -t 2 -l $duration, $edns_text," \
 		"$rounds rounds, max qps ${max_qps/#0/unlimited}"
 	echo "(CPU is user + system time per completed query, of the server's processes and of"
 	echo " dnsperf. The kernel charges packet work to whichever process runs it: over veth,"
 	echo " dnsperf's send runs NSD's and knotd's receive path and their send runs dnsperf's;"
-	echo " over the tap, fata-dns reads frames itself and its write runs dnsperf's receive path)"
+	echo " over the tap, fata-dns reads frames itself and its write runs dnsperf's receive path."
+	echo " CPU % is that CPU time divided by the run's length: 100 % is one CPU the whole time)"
 	echo
 	echo "| round | server | queries/s | completed | lost | avg latency ms | max latency ms" \
-		"| server CPU µs/query | dnsperf CPU µs/query | response bytes | load |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		"| server CPU µs/query | dnsperf CPU µs/query | server CPU % | dnsperf CPU % | response bytes | load |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	declare -gA results_qps=() results_lost=() results_avg=() results_server=() results_total=()
+	declare -gA results_server_busy=() results_client_busy=()
 	loads=()
 	local first name i
 	for round in $(seq 1 "$rounds"); do
@@ -379,16 +392,19 @@ summary() {
 	declare -A median=()
 	echo
 	echo "| server | median queries/s | range | median lost | median avg latency ms" \
-		"| median server CPU µs/query | median server + dnsperf CPU µs/query |"
-	echo "|---|---|---|---|---|---|---|"
+		"| median server CPU µs/query | median server + dnsperf CPU µs/query" \
+		"| median server CPU % | median dnsperf CPU % |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	for name in "${servers[@]}"; do
 		# shellcheck disable=SC2086 # the result lists are blank-separated numbers
 		median[$name]=$(bench_median ${results_qps[$name]})
 		# shellcheck disable=SC2086
-		printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$name" "${median[$name]}" \
+		printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${median[$name]}" \
 			"$(range ${results_qps[$name]})" "$(bench_median ${results_lost[$name]})" \
 			"$(bench_median ${results_avg[$name]})" "$(bench_median ${results_server[$name]})" \
-			"$(bench_median ${results_total[$name]})"
+			"$(bench_median ${results_total[$name]})" \
+			"$(bench_median ${results_server_busy[$name]})" \
+			"$(bench_median ${results_client_busy[$name]})"
 	done
 	echo
 	echo "Load average during the runs: median $(bench_median "${loads[@]}"), range $(range "${loads[@]}")"

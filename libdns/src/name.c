@@ -134,16 +134,25 @@ int dns_label_compare(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
 	return 0;
 }
 
+/* Returns 1 when n bytes of two wire names are equal without regard to ASCII case. */
+static int wire_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	/* Names usually match in case too, and memcmp is faster than the loop. */
+	if (memcmp(a, b, n) == 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		/* Length bytes are below 64, so lowercasing them changes nothing. */
+		if (lower(a[i]) != lower(b[i]))
+			return 0;
+	}
+	return 1;
+}
+
 int fata_dns_name_equal(const struct fata_dns_name *a, const struct fata_dns_name *b)
 {
 	if (a->len != b->len || a->labels != b->labels)
 		return 0;
-	for (size_t i = 0; i < a->len; i++) {
-		/* Length bytes are below 64, so lowercasing them changes nothing. */
-		if (lower(a->wire[i]) != lower(b->wire[i]))
-			return 0;
-	}
-	return 1;
+	return wire_equal(a->wire, b->wire, a->len);
 }
 
 /* Stores the offset of each label of `name`, first label first. Returns the count. */
@@ -184,12 +193,13 @@ int fata_dns_name_compare(const struct fata_dns_name *a, const struct fata_dns_n
 int fata_dns_name_is_subdomain(const struct fata_dns_name *name,
 		const struct fata_dns_name *parent)
 {
-	struct fata_dns_name tail;
+	size_t p = 0;
 
 	if (name->labels < parent->labels)
 		return 0;
-	fata_dns_name_suffix(name, parent->labels, &tail);
-	return fata_dns_name_equal(&tail, parent);
+	for (unsigned skip = name->labels - parent->labels; skip > 0; skip--)
+		p += 1 + (size_t)name->wire[p];
+	return name->len - p == parent->len && wire_equal(name->wire + p, parent->wire, parent->len);
 }
 
 int fata_dns_name_suffix(const struct fata_dns_name *name, unsigned labels,

@@ -15,6 +15,10 @@
  *     and the wildcard "*" below it; a wildcard match is answered as in 2
  *     with the query name as owner, else NXDOMAIN with the SOA.
  * Chains stop after QUERY_MAX_CNAMES links or when they leave the zone.
+ *
+ * Steps 1 to 4 share one walk down the name index from the apex: one probe
+ * per label finds the cut, the node or empty non-terminal, and the closest
+ * encloser. The name is lowercased and hashed once for the whole walk.
  */
 #include <string.h>
 
@@ -43,12 +47,14 @@ static int add_rrset(struct query *q, enum fata_dns_section section,
 		const struct zone_node *node, const struct zone_rrset *set,
 		const struct fata_dns_name *owner)
 {
-	for (unsigned i = 0; i < set->count; i++) {
-		struct fata_dns_rr rr;
+	struct fata_dns_rr rr;
 
-		zone_rrset_record(q->zone, node, set, i, &rr);
-		if (owner)
-			rr.owner = *owner;
+	zone_rrset_first(q->zone, node, set, &rr);
+	if (owner)
+		rr.owner = *owner;
+	for (unsigned i = 0; i < set->count; i++) {
+		if (i > 0)
+			zone_rrset_next(set, &rr);
 		if (fata_dns_build_rr(&q->resp->b, section, &rr) < 0)
 			return FATA_ENOSPC;
 	}
@@ -138,22 +144,17 @@ static void referral(struct query *q, const struct zone_node *cut)
 	add_additional(q, ns, 1);
 }
 
-/* Returns the node of the nearest zone cut at or above `name`, below the apex, or NULL. */
-static const struct zone_node *find_cut(struct query *q, const struct fata_dns_name *name)
+/*
+ * Returns 1 when the node `labels` labels long, on the way down to `name`,
+ * is a zone cut: it owns an NS RRset and is below the apex. A DS query for
+ * the cut's own name is answered from this side (RFC 4035 3.1.4.1).
+ */
+static int is_cut(const struct query *q, const struct zone_node *node, unsigned labels,
+		const struct fata_dns_name *name)
 {
-	for (unsigned labels = q->zone->origin.labels + 1; labels <= name->labels; labels++) {
-		struct fata_dns_name ancestor;
-		const struct zone_node *node;
-
-		fata_dns_name_suffix(name, labels, &ancestor);
-		node = zone_node_find(q->zone, &ancestor);
-		if (!node || !zone_rrset_find(node, FATA_DNS_TYPE_NS))
-			continue;
-		if (labels == name->labels && q->qtype == FATA_DNS_TYPE_DS)
-			return NULL;
-		return node;
-	}
-	return NULL;
+	if (labels <= q->zone->origin.labels || !zone_rrset_find(node, FATA_DNS_TYPE_NS))
+		return 0;
+	return !(labels == name->labels && q->qtype == FATA_DNS_TYPE_DS);
 }
 
 /*
@@ -199,41 +200,14 @@ static int answer_node(struct query *q, const struct zone_node *node,
 	return 0;
 }
 
-/* Returns the longest ancestor of `name` that exists, at least the apex. */
-static void closest_encloser(struct query *q, const struct fata_dns_name *name,
-		struct fata_dns_name *out)
+/* Answers with the wildcard below the closest encloser (RFC 4592), or NXDOMAIN. */
+static int answer_wildcard(struct query *q, const struct fata_dns_name *name,
+		unsigned encloser_labels, struct fata_dns_name *next)
 {
-	for (unsigned labels = name->labels; labels-- > q->zone->origin.labels;) {
-		fata_dns_name_suffix(name, labels, out);
-		if (zone_name_exists(q->zone, out))
-			return;
-	}
-	*out = q->zone->origin;
-}
-
-/* Answers one name of the chain; returns 1 with `*next` when the chain goes on. */
-static int answer_name(struct query *q, const struct fata_dns_name *name, struct fata_dns_name *next)
-{
-	const struct zone_node *cut = find_cut(q, name);
-	const struct zone_node *node;
 	struct fata_dns_name encloser, wildcard;
+	const struct zone_node *node;
 
-	if (cut) {
-		referral(q, cut);
-		return 0;
-	}
-
-	node = zone_node_find(q->zone, name);
-	if (node)
-		return answer_node(q, node, NULL, next);
-
-	if (zone_name_exists(q->zone, name)) {
-		if (add_negative_soa(q) < 0)
-			q->full = 1;
-		return 0;
-	}
-
-	closest_encloser(q, name, &encloser);
+	fata_dns_name_suffix(name, encloser_labels, &encloser);
 	if (fata_dns_name_prepend(&encloser, "*", 1, &wildcard) == 0
 			&& (node = zone_node_find(q->zone, &wildcard)) != NULL)
 		return answer_node(q, node, name, next);
@@ -242,6 +216,42 @@ static int answer_name(struct query *q, const struct fata_dns_name *name, struct
 	if (add_negative_soa(q) < 0)
 		q->full = 1;
 	return 0;
+}
+
+/* Answers one name of the chain; returns 1 with `*next` when the chain goes on. */
+static int answer_name(struct query *q, const struct fata_dns_name *name, struct fata_dns_name *next)
+{
+	unsigned origin = q->zone->origin.labels;
+	const struct zone_node *node = NULL;
+	struct zone_key key;
+	unsigned labels;
+
+	/* Walk from the apex towards the name until a label is missing or a cut is met. */
+	zone_key_init(&key, name);
+	for (labels = origin; labels <= name->labels; labels++) {
+		const struct zone_node *found = zone_index_find(q->zone, &key, labels);
+
+		if (!found)
+			break;
+		if (found->nsets > 0 && is_cut(q, found, labels, name)) {
+			referral(q, found);
+			return 0;
+		}
+		node = found;
+	}
+
+	if (labels > name->labels && node->nsets > 0)
+		return answer_node(q, node, NULL, next);
+
+	if (labels > name->labels) {
+		/* An empty non-terminal exists but owns nothing: NODATA. */
+		if (add_negative_soa(q) < 0)
+			q->full = 1;
+		return 0;
+	}
+
+	/* The closest encloser is the last name found, or the apex when even that is missing. */
+	return answer_wildcard(q, name, labels > origin ? labels - 1 : origin, next);
 }
 
 void query_answer(struct fata_dns_server *srv, const struct request *req, struct response *resp)

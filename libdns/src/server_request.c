@@ -31,16 +31,19 @@ size_t request_max_size(const struct fata_dns_server *srv, const struct request 
 	return size < srv->config.udp_max ? size : srv->config.udp_max;
 }
 
-/* Reads the OPT and TSIG records; returns 0 or an rcode. */
-static int scan_records(struct request *req)
+/*
+ * Reads the OPT and TSIG records with `p`, which has read the question
+ * already. Returns 0 or an rcode.
+ */
+static int scan_records(struct request *req, struct fata_dns_parser *p)
 {
-	struct fata_dns_parser p;
 	struct fata_dns_rr rr;
 	enum fata_dns_section section;
-	int err, opts = 0;
+	int err, opts = 0, tsigs = 0;
 
-	fata_dns_parser_init(&p, req->msg, req->len);
-	while ((err = fata_dns_parse_rr(&p, &rr, &section)) == 0) {
+	while ((err = fata_dns_parse_rr(p, &rr, &section)) == 0) {
+		if (rr.type == FATA_DNS_TYPE_TSIG)
+			tsigs++;
 		if (rr.type != FATA_DNS_TYPE_OPT)
 			continue;
 		/* RFC 6891 6.1.1: one OPT, in the additional section, owned by the root. */
@@ -49,9 +52,12 @@ static int scan_records(struct request *req)
 		fata_dns_edns_from_rr(&rr, &req->edns);
 		req->has_edns = 1;
 	}
-	if (err != FATA_ENOENT || fata_dns_parser_finish(&p) < 0)
+	if (err != FATA_ENOENT || fata_dns_parser_finish(p) < 0)
 		return FATA_DNS_RCODE_FORMERR;
 
+	/* Most requests carry no TSIG record, and then the second scan would find none. */
+	if (tsigs == 0)
+		return 0;
 	err = fata_dns_tsig_find(req->msg, req->len, &req->tsig);
 	if (err == 0)
 		req->has_tsig = 1;
@@ -89,7 +95,7 @@ int request_parse(struct fata_dns_server *srv, struct request *req, const uint8_
 	if (p.header.count[0] != 1 || !req->has_question)
 		return FATA_DNS_RCODE_FORMERR;
 
-	rc = scan_records(req);
+	rc = scan_records(req, &p);
 	if (rc)
 		return rc;
 

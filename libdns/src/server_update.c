@@ -77,7 +77,11 @@ static int check_rrsets_equal(const struct fata_dns_zone *zone,
 {
 	for (size_t i = 0; i < wanted->count; i++) {
 		const struct zone_node *want = wanted->nodes[i];
-		const struct zone_node *have = zone_node_find(zone, &want->name);
+		struct fata_dns_name name;
+		const struct zone_node *have;
+
+		zone_node_name(want, &name);
+		have = zone_node_find(zone, &name);
 
 		for (unsigned s = 0; s < want->nsets; s++) {
 			const struct zone_rrset *ws = &want->sets[s];

@@ -1,7 +1,8 @@
 /*
  * Zones in memory; see fata/dns_zone.h and the invariants in
- * zone_internal.h. Nodes live in one array sorted in canonical order, so
- * lookups are binary searches and a name's descendants follow it directly.
+ * zone_internal.h. Exact lookups go through the name index
+ * (zone_index.c). The nodes that own records also live in one array
+ * sorted in canonical order, for transfers and fata_dns_zone_foreach().
  * Inserting a name moves the tail of the array.
  * NOTE: that makes loading a zone of n names O(n^2) in the worst case; zone
  * files are usually sorted, which appends instead.
@@ -20,11 +21,15 @@ int fata_dns_zone_new(const struct fata_dns_name *origin, uint16_t class_,
 		struct fata_dns_zone **out)
 {
 	struct fata_dns_zone *zone = fata_calloc(1, sizeof *zone);
+	struct zone_key key;
 
 	*out = NULL;
 	if (!zone)
 		return FATA_ENOMEM;
 	zone->origin = *origin;
+	zone_key_init(&key, origin);
+	zone->origin_lower = key.lower;
+	zone->origin_hash = zone_key_hash(&key, origin->labels);
 	zone->class_ = class_;
 	zone->refs = 1;
 	*out = zone;
@@ -37,31 +42,25 @@ struct fata_dns_zone *fata_dns_zone_ref(struct fata_dns_zone *zone)
 	return zone;
 }
 
-static void node_free(struct zone_node *node)
-{
-	for (unsigned i = 0; i < node->nsets; i++)
-		fata_free(node->sets[i].data);
-	fata_free(node->sets);
-	fata_free(node);
-}
-
 void fata_dns_zone_unref(struct fata_dns_zone *zone)
 {
 	if (!zone || --zone->refs > 0)
 		return;
-	for (size_t i = 0; i < zone->count; i++)
-		node_free(zone->nodes[i]);
+	/* The index contains every node, the ones in nodes[] too. */
+	zone_index_free(zone);
 	fata_free(zone->nodes);
 	fata_free(zone);
 }
 
 static struct zone_node *node_clone(const struct zone_node *src)
 {
-	struct zone_node *node = fata_calloc(1, sizeof *node);
+	struct fata_dns_name name;
+	struct zone_node *node;
 
+	zone_node_name(src, &name);
+	node = zone_node_new(&name);
 	if (!node)
 		return NULL;
-	node->name = src->name;
 	node->sets = fata_calloc(src->nsets, sizeof *node->sets);
 	if (!node->sets) {
 		fata_free(node);
@@ -76,7 +75,7 @@ static struct zone_node *node_clone(const struct zone_node *src)
 		set->data = fata_alloc(set->size);
 		if (!set->data) {
 			node->nsets = (uint16_t)i;
-			node_free(node);
+			zone_node_free(node);
 			return NULL;
 		}
 		memcpy(set->data, src->sets[i].data, set->size);
@@ -97,13 +96,17 @@ int fata_dns_zone_clone(const struct fata_dns_zone *zone, struct fata_dns_zone *
 		return FATA_ENOMEM;
 	}
 	copy->cap = zone->count ? zone->count : 1;
+
+	/* The empty non-terminals come back as zone_index_add() fills the gaps. */
 	for (size_t i = 0; i < zone->count; i++) {
-		copy->nodes[i] = node_clone(zone->nodes[i]);
-		if (!copy->nodes[i]) {
+		struct zone_node *node = node_clone(zone->nodes[i]);
+
+		if (!node || zone_index_add(copy, node) < 0) {
+			zone_node_free(node);
 			fata_dns_zone_unref(copy);
 			return FATA_ENOMEM;
 		}
-		copy->count++;
+		copy->nodes[copy->count++] = node;
 	}
 	copy->records = zone->records;
 	*out = copy;
@@ -125,13 +128,70 @@ size_t fata_dns_zone_record_count(const struct fata_dns_zone *zone)
 	return zone->records;
 }
 
-size_t zone_search(const struct fata_dns_zone *zone, const struct fata_dns_name *name, int *found)
+void zone_node_name(const struct zone_node *node, struct fata_dns_name *out)
+{
+	out->len = node->len;
+	out->labels = node->labels;
+	memcpy(out->wire, node->wire, node->len);
+}
+
+/* Stores the offset of each label of the wire name `wire`, leftmost first. Returns the count. */
+static unsigned label_offsets(const uint8_t *wire, uint8_t offsets[ZONE_LABELS_MAX])
+{
+	unsigned n = 0;
+	size_t p = 0;
+
+	while (wire[p] != 0) {
+		offsets[n++] = (uint8_t)p;
+		p += 1 + (size_t)wire[p];
+	}
+	return n;
+}
+
+/*
+ * Compares two nodes in canonical order (RFC 4034 section 6.1): label by
+ * label from the right, each label as a lowercased octet string where a
+ * prefix sorts first. Both names are stored lowercased already.
+ */
+static int node_compare(const struct zone_node *a, const struct zone_node *b)
+{
+	uint8_t ao[ZONE_LABELS_MAX], bo[ZONE_LABELS_MAX];
+	const uint8_t *aw = a->wire + a->len, *bw = b->wire + b->len;
+	unsigned an = label_offsets(aw, ao);
+	unsigned bn = label_offsets(bw, bo);
+
+	while (an > 0 && bn > 0) {
+		const uint8_t *la = aw + ao[--an];
+		const uint8_t *lb = bw + bo[--bn];
+		size_t n = la[0] < lb[0] ? la[0] : lb[0];
+		int c = memcmp(la + 1, lb + 1, n);
+
+		if (c != 0)
+			return c;
+		if (la[0] != lb[0])
+			return la[0] < lb[0] ? -1 : 1;
+	}
+	if (an == bn)
+		return 0;
+	return an < bn ? -1 : 1;
+}
+
+/*
+ * Finds `node` in nodes[]: returns its index and sets *found to 1, or
+ * returns the index where it would be inserted and sets *found to 0.
+ */
+static size_t sorted_position(const struct fata_dns_zone *zone, const struct zone_node *node,
+		int *found)
 {
 	size_t lo = 0, hi = zone->count;
 
+	/* Zone files and transfers are mostly in canonical order: try the end first. */
+	*found = 0;
+	if (hi > 0 && node_compare(zone->nodes[hi - 1], node) < 0)
+		return hi;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = fata_dns_name_compare(&zone->nodes[mid]->name, name);
+		int c = node_compare(zone->nodes[mid], node);
 
 		if (c == 0) {
 			*found = 1;
@@ -142,16 +202,32 @@ size_t zone_search(const struct fata_dns_zone *zone, const struct fata_dns_name 
 		else
 			hi = mid;
 	}
-	*found = 0;
 	return lo;
+}
+
+/* Returns the node of `name`, an empty non-terminal included, or NULL. */
+static struct zone_node *index_lookup(const struct fata_dns_zone *zone,
+		const struct fata_dns_name *name)
+{
+	struct zone_key key;
+
+	zone_key_init(&key, name);
+	return zone_index_find(zone, &key, name->labels);
 }
 
 struct zone_node *zone_node_find(const struct fata_dns_zone *zone, const struct fata_dns_name *name)
 {
-	int found;
-	size_t i = zone_search(zone, name, &found);
+	struct zone_node *node = index_lookup(zone, name);
 
-	return found ? zone->nodes[i] : NULL;
+	return node && node->nsets > 0 ? node : NULL;
+}
+
+struct zone_node *zone_apex(const struct fata_dns_zone *zone)
+{
+	struct zone_node *node = zone_index_find_wire(zone, zone->origin_lower.wire,
+			zone->origin_lower.len, zone->origin_lower.labels, zone->origin_hash);
+
+	return node && node->nsets > 0 ? node : NULL;
 }
 
 struct zone_rrset *zone_rrset_find(const struct zone_node *node, uint16_t type)
@@ -165,60 +241,85 @@ struct zone_rrset *zone_rrset_find(const struct zone_node *node, uint16_t type)
 
 int zone_name_exists(const struct fata_dns_zone *zone, const struct fata_dns_name *name)
 {
-	int found;
-	size_t i = zone_search(zone, name, &found);
+	return index_lookup(zone, name) != NULL;
+}
 
-	if (found)
-		return 1;
-	/* In canonical order a name's descendants come right after it. */
-	return i < zone->count && fata_dns_name_is_subdomain(&zone->nodes[i]->name, name);
+void zone_rrset_first(const struct fata_dns_zone *zone, const struct zone_node *node,
+		const struct zone_rrset *set, struct fata_dns_rr *rr)
+{
+	zone_node_name(node, &rr->owner);
+	rr->type = set->type;
+	rr->class_ = zone->class_;
+	rr->ttl = set->ttl;
+	rr->rdlen = dns_get16(set->data);
+	rr->rdata = set->data + 2;
 }
 
 void zone_rrset_record(const struct fata_dns_zone *zone, const struct zone_node *node,
 		const struct zone_rrset *set, unsigned index, struct fata_dns_rr *rr)
 {
-	size_t pos = 0;
-
+	zone_rrset_first(zone, node, set, rr);
 	for (unsigned k = 0; k < index; k++)
-		pos += 2 + (size_t)dns_get16(set->data + pos);
-
-	rr->owner = node->name;
-	rr->type = set->type;
-	rr->class_ = zone->class_;
-	rr->ttl = set->ttl;
-	rr->rdlen = dns_get16(set->data + pos);
-	rr->rdata = set->data + pos + 2;
+		zone_rrset_next(set, rr);
 }
 
-static struct zone_node *node_insert(struct fata_dns_zone *zone, const struct fata_dns_name *name)
+/* Puts `node` into nodes[], where it must not be yet. */
+static int sorted_insert(struct fata_dns_zone *zone, struct zone_node *node)
 {
 	int found;
-	size_t i = zone_search(zone, name, &found);
-	struct zone_node *node;
-
-	if (found)
-		return zone->nodes[i];
+	size_t i = sorted_position(zone, node, &found);
 
 	if (zone->count == zone->cap) {
 		size_t cap = zone->cap ? zone->cap * 2 : 16;
 		struct zone_node **nodes = fata_realloc(zone->nodes, cap * sizeof *nodes);
 
 		if (!nodes)
-			return NULL;
+			return FATA_ENOMEM;
 		zone->nodes = nodes;
 		zone->cap = cap;
 	}
-	node = fata_calloc(1, sizeof *node);
-	if (!node)
-		return NULL;
-	node->name = *name;
-
 	memmove(zone->nodes + i + 1, zone->nodes + i, (zone->count - i) * sizeof *zone->nodes);
 	zone->nodes[i] = node;
 	zone->count++;
+	return 0;
+}
+
+/*
+ * Returns the node for records owned by `name`, in nodes[] and in the
+ * index, creating it or turning an empty non-terminal into it. Returns NULL
+ * when out of memory. A node returned without RRsets must get one or be
+ * passed to node_remove_if_empty().
+ */
+static struct zone_node *node_insert(struct fata_dns_zone *zone, const struct fata_dns_name *name)
+{
+	struct zone_node *node = index_lookup(zone, name);
+
+	if (node && node->nsets > 0)
+		return node;
+
+	if (node) {
+		/* An empty non-terminal takes the case of its first owner name. */
+		memcpy(node->wire, name->wire, name->len);
+		if (sorted_insert(zone, node) < 0)
+			return NULL;
+		return node;
+	}
+
+	node = zone_node_new(name);
+	if (!node)
+		return NULL;
+	if (zone_index_add(zone, node) < 0) {
+		zone_node_free(node);
+		return NULL;
+	}
+	if (sorted_insert(zone, node) < 0) {
+		zone_index_remove(zone, node);
+		return NULL;
+	}
 	return node;
 }
 
+/* Takes a node that lost its last RRset out of nodes[], and out of the index if it can go. */
 static void node_remove_if_empty(struct fata_dns_zone *zone, struct zone_node *node)
 {
 	int found;
@@ -226,12 +327,14 @@ static void node_remove_if_empty(struct fata_dns_zone *zone, struct zone_node *n
 
 	if (node->nsets > 0)
 		return;
-	i = zone_search(zone, &node->name, &found);
-	if (!found)
-		return;
-	memmove(zone->nodes + i, zone->nodes + i + 1, (zone->count - i - 1) * sizeof *zone->nodes);
-	zone->count--;
-	node_free(node);
+	i = sorted_position(zone, node, &found);
+	if (found) {
+		memmove(zone->nodes + i, zone->nodes + i + 1,
+				(zone->count - i - 1) * sizeof *zone->nodes);
+		zone->count--;
+	}
+	if (node->children == 0)
+		zone_index_remove(zone, node);
 }
 
 static struct zone_rrset *rrset_insert(struct zone_node *node, uint16_t type)
@@ -428,7 +531,7 @@ size_t fata_dns_zone_remove_rrset(struct fata_dns_zone *zone, const struct fata_
 
 int fata_dns_zone_soa(const struct fata_dns_zone *zone, struct fata_dns_rr *rr)
 {
-	struct zone_node *apex = zone_node_find(zone, &zone->origin);
+	struct zone_node *apex = zone_apex(zone);
 	struct zone_rrset *set = apex ? zone_rrset_find(apex, FATA_DNS_TYPE_SOA) : NULL;
 
 	if (!set)
@@ -451,7 +554,7 @@ uint32_t fata_dns_zone_serial(const struct fata_dns_zone *zone)
 
 int fata_dns_zone_check(const struct fata_dns_zone *zone, const char **why)
 {
-	struct zone_node *apex = zone_node_find(zone, &zone->origin);
+	struct zone_node *apex = zone_apex(zone);
 	const char *reason = NULL;
 
 	if (!apex || !zone_rrset_find(apex, FATA_DNS_TYPE_SOA))
@@ -479,19 +582,14 @@ int fata_dns_zone_foreach(const struct fata_dns_zone *zone,
 
 		for (unsigned s = 0; s < node->nsets; s++) {
 			const struct zone_rrset *set = &node->sets[s];
-			size_t pos = 0;
 
-			if (set->type == FATA_DNS_TYPE_SOA && i == 0
-					&& fata_dns_name_equal(&node->name, &zone->origin))
+			/* Every node is at or below the origin, so only the apex has its label count. */
+			if (set->type == FATA_DNS_TYPE_SOA && node->labels == zone->origin.labels)
 				continue;
+			zone_rrset_first(zone, node, set, &rr);
 			for (unsigned k = 0; k < set->count; k++) {
-				rr.owner = node->name;
-				rr.type = set->type;
-				rr.class_ = zone->class_;
-				rr.ttl = set->ttl;
-				rr.rdlen = dns_get16(set->data + pos);
-				rr.rdata = set->data + pos + 2;
-				pos += 2 + (size_t)rr.rdlen;
+				if (k > 0)
+					zone_rrset_next(set, &rr);
 				if ((err = fn(arg, &rr)) < 0)
 					return err;
 			}
