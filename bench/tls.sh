@@ -8,8 +8,9 @@
 #   - bulk throughput: one HTTP/1.0 GET of a file of BYTES bytes.
 # For both it also reports the server's CPU time per operation, which the
 # other users of a shared machine disturb less than the wall-clock rates.
-# Then it times the public-key operations of a handshake in BearSSL
-# (bench/tls/bearssl_speed.c) beside "openssl speed", and with PROFILE=1
+# Then it times the public-key operations of a handshake in BearSSL's m31
+# code and in libtls's 64-bit code (bench/tls/bearssl_speed.c) beside
+# "openssl speed", and with PROFILE=1
 # records fata-www with perf during one more run of each test.
 #
 #   sudo bench/tls.sh
@@ -58,7 +59,15 @@ build_drivers() {
 	# shellcheck disable=SC2086
 	"$cc" "${flags[@]}" -o "$bench_tmp/tls-bench-client" "$src/tls_client.c" $ssl_flags ||
 		bench_die "cannot compile bench/tls/tls_client.c"
-	"$cc" "${flags[@]}" -o "$bench_tmp/bearssl-speed" "$src/bearssl_speed.c" -lbearssl ||
+	# The timer compiles libtls's EC sources in and takes the counter
+	# registry from the platform library of the build under test.
+	local lib=$bench_root/libtls/src platform=$bench_build/platform/libfata-platform.a
+	[ -f "$platform" ] || bench_die "$platform is missing; build it with: ninja -C $bench_build"
+	"$cc" "${flags[@]}" -I"$lib" -I"$bench_root/libtls/include" \
+		-I"$bench_root/platform/include" -I/usr/include/bearssl \
+		-o "$bench_tmp/bearssl-speed" "$src/bearssl_speed.c" "$lib/ec_impl.c" \
+		"$lib/ec_p256.c" "$lib/ec_x25519.c" "$lib/ecdsa_p256.c" "$lib/util.c" "$platform" \
+		-lbearssl ||
 		bench_die "cannot compile bench/tls/bearssl_speed.c (needs libbearssl-dev)"
 }
 
@@ -173,10 +182,10 @@ perf_top() {
 		grep -E '^ +[0-9.]+%' | head -12 || true
 }
 
-# Prints "NAME MICROSECONDS" for ECDSA P-256 signing and X25519 derivation from "openssl speed".
+# Prints "NAME MICROSECONDS" for X25519 derivation and ECDSA P-256 signing and verification from "openssl speed".
 openssl_speed_us() {
 	openssl speed -seconds 1 ecdhx25519 ecdsap256 2>/dev/null | awk '
-		/ecdsa \(nistp256\)/ { printf "p256_sign %.1f\n", 1e6 / $(NF - 1) }
+		/ecdsa \(nistp256\)/ { printf "p256_sign %.1f\np256_verify %.1f\n", 1e6 / $(NF - 1), 1e6 / $NF }
 		/ecdh \(X25519\)/ { printf "x25519_derive %.1f\n", 1e6 / $NF }'
 }
 
@@ -247,10 +256,17 @@ printf '%-34s %12s %12s %7s\n' "server CPU per GiB sent (ms)" "$mb_cpu_fata" "$m
 echo "The CPU rows' ratio is s_server's CPU time over fata-www's, so above 1.0 means fata-www uses less."
 
 echo
-echo "== Public-key operations of one server handshake (microseconds per operation;"
+echo "== Public-key operations of one handshake (CPU microseconds per operation;"
 echo "   openssl speed does not time X25519 key generation, only the derivation)"
-"$bench_tmp/bearssl-speed" 1 | awk '{ printf "  BearSSL %-14s %8s us\n", $1, $3 }'
-openssl_speed_us | awk '{ printf "  OpenSSL %-14s %8s us\n", $1, $2 }'
+"$bench_tmp/bearssl-speed" 1 >"$bench_tmp/speed.txt" || bench_die "bearssl-speed failed"
+openssl_speed_us >"$bench_tmp/openssl-speed.txt"
+printf '  %-14s %12s %12s %12s\n' operation "BearSSL m31" "libtls 64" OpenSSL
+for op in x25519_keygen x25519_derive p256_sign p256_verify; do
+	printf '  %-14s %12s %12s %12s\n' "$op" \
+		"$(awk -v op="$op" '$1 == "bearssl" && $2 == op { print $4 }' "$bench_tmp/speed.txt")" \
+		"$(awk -v op="$op" '$1 == "libtls" && $2 == op { print $4 }' "$bench_tmp/speed.txt")" \
+		"$(awk -v op="$op" '$1 == op { print $2 }' "$bench_tmp/openssl-speed.txt")"
+done
 
 if [ "$profile" = 1 ]; then
 	echo

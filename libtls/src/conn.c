@@ -6,6 +6,7 @@
 #include <fata/error.h>
 #include <fata/log.h>
 
+#include "tls_ec.h"
 #include "tls_internal.h"
 
 static struct tls_conn *conn_alloc(struct fata_flow *lower, struct tls_common *common,
@@ -83,7 +84,7 @@ static void client_set_cert(struct tls_conn *conn, const struct tls_cert *cert)
 	} else {
 		br_ssl_client_set_single_ec(&conn->br.client, cert->chain, cert->chain_len,
 				&cert->key.key.ec, BR_KEYTYPE_SIGN, cert->issuer_key_type,
-				br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+				tls_ec_get(), tls_ecdsa_sign_asn1);
 	}
 }
 

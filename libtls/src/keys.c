@@ -7,6 +7,7 @@
 #include <fata/alloc.h>
 #include <fata/error.h>
 
+#include "tls_ec.h"
 #include "tls_internal.h"
 
 /* Copies `len` bytes to `*dst` inside the key's storage and advances it. */
@@ -41,7 +42,7 @@ static int key_copy_rsa(const br_rsa_private_key *rsa, struct tls_key *out)
 
 static int key_copy_ec(const br_ec_private_key *ec, struct tls_key *out)
 {
-	if (!((br_ec_get_default()->supported_curves >> ec->curve) & 1))
+	if (!((tls_ec_get()->supported_curves >> ec->curve) & 1))
 		return FATA_ENOTSUP;
 	out->storage = fata_alloc(ec->xlen);
 	if (!out->storage)
@@ -129,7 +130,7 @@ static int key_ec_matches(const br_ec_private_key *sk, const br_ec_public_key *p
 
 	if (sk->curve != pk->curve)
 		return FATA_EINVAL;
-	len = br_ec_compute_pub(br_ec_get_default(), NULL, point, sk);
+	len = br_ec_compute_pub(tls_ec_get(), NULL, point, sk);
 	if (len == 0)
 		return FATA_ENOTSUP;
 	if (len != pk->qlen || memcmp(point, pk->q, len) != 0)

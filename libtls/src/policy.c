@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "tls_ec.h"
 #include "tls_internal.h"
 
 static struct tls_conn *conn_from_policy(const br_ssl_server_policy_class **pctx)
@@ -208,7 +209,7 @@ static size_t sign_ec(const br_ec_private_key *sk, int hash_id, const unsigned c
 
 	if (!hf)
 		return 0;
-	sig_len = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), hf, hash, sk, sig);
+	sig_len = tls_ecdsa_sign_asn1(tls_ec_get(), hf, hash, sk, sig);
 	if (sig_len == 0 || sig_len > out_len)
 		return 0;
 	memcpy(out, sig, sig_len);

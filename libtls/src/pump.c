@@ -89,6 +89,27 @@ static struct tls_lower_write *free_write_slot(struct tls_conn *conn)
 	return NULL;
 }
 
+/*
+ * Copies the engine's next records into `view`'s tailroom while they fit.
+ * Acknowledging records lets the engine write the next ones at once, such
+ * as Finished after ChangeCipherSpec, so a handshake flight leaves in one
+ * lower write.
+ */
+static void pump_append_records(br_ssl_engine_context *eng, struct fata_view *view)
+{
+	unsigned char *buf;
+	size_t len;
+
+	while ((buf = br_ssl_engine_sendrec_buf(eng, &len)) != NULL &&
+			len <= fata_view_tailroom(*view)) {
+		size_t off = view->len;
+
+		fata_view_extend(view, len);
+		memcpy(fata_view_data(*view) + off, buf, len);
+		br_ssl_engine_sendrec_ack(eng, len);
+	}
+}
+
 /* Hands one batch of record bytes from the engine to the lower flow. */
 static int pump_send_records(struct tls_conn *conn)
 {
@@ -103,10 +124,14 @@ static int pump_send_records(struct tls_conn *conn)
 	buf = br_ssl_engine_sendrec_buf(eng, &len);
 	if (!buf)
 		return 0;
-	if (fata_buf_copy(buf, len, 0, &view) < 0) {
+	if (fata_buf_alloc(0, len + TLS_FLIGHT_SLACK, &view) < 0) {
 		tls_fail(conn, FATA_ENOMEM, 0, "no memory for an outgoing record");
 		return 0;
 	}
+	memcpy(fata_view_data(view), buf, len);
+	fata_view_trim(&view, len);
+	br_ssl_engine_sendrec_ack(eng, len);
+	pump_append_records(eng, &view);
 	slot->promise = fata_flow_write(conn->lower, view);
 	fata_view_release(&view);
 	if (!slot->promise) {
@@ -115,7 +140,6 @@ static int pump_send_records(struct tls_conn *conn)
 	}
 	conn->lower_write_count++;
 	fata_promise_then(slot->promise, lower_write_done, slot);
-	br_ssl_engine_sendrec_ack(eng, len);
 	return 1;
 }
 

@@ -26,8 +26,13 @@
 #define TLS_MAX_CACHE_ENTRIES 1000000
 /* BearSSL's LRU cache stores each session in exactly this many bytes. */
 #define TLS_CACHE_ENTRY_SIZE 100
-/* Lower-flow writes a flow keeps in flight, each one record or less. */
+/* Lower-flow writes a flow keeps in flight. */
 #define TLS_MAX_LOWER_WRITES 4
+/*
+ * Bytes a lower write reserves behind its first record for the records the
+ * engine writes next: enough for ChangeCipherSpec followed by Finished.
+ */
+#define TLS_FLIGHT_SLACK 256
 
 /* Returns the struct of type `type` whose member `member` is at `ptr`. */
 #define TLS_CONTAINER_OF(ptr, type, member) \

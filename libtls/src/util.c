@@ -7,11 +7,14 @@
 
 void tls_wipe(void *p, size_t len)
 {
-	/* Stores through a volatile pointer are not removed as dead stores. */
-	volatile unsigned char *bytes = p;
-
-	while (len--)
-		*bytes++ = 0;
+	memset(p, 0, len);
+	/*
+	 * The empty assembly statement may read any memory through `p`, so the
+	 * compiler cannot drop the memset as a dead store. This is as fast as
+	 * memset, where a loop through a volatile pointer stores byte by byte
+	 * (38 KiB for every connection's context and buffer).
+	 */
+	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 char *tls_strdup(const char *s, size_t len)

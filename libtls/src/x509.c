@@ -6,6 +6,7 @@
  */
 #include <fata/clock.h>
 
+#include "tls_ec.h"
 #include "tls_internal.h"
 
 static struct tls_x509 *x509_from_class(const br_x509_class **ctx)
@@ -78,6 +79,7 @@ void tls_x509_init(struct tls_x509 *x509, const struct tls_anchors *anchors, int
 	x509->result = 0;
 	x509->chain_done = 0;
 	br_x509_minimal_init_full(&x509->minimal, anchors->items, anchors->count);
+	br_x509_minimal_set_ecdsa(&x509->minimal, tls_ec_get(), br_ecdsa_vrfy_asn1_get_default());
 	if (now == 0)
 		now = fata_clock_wall_ns() / 1000000000;
 	/*

@@ -15,6 +15,7 @@ struct mem_flow {
 	int eof; /* the peer shut down or closed */
 	int shut;
 	uint64_t written;
+	uint64_t writes;
 	struct fata_promise *read;
 };
 
@@ -108,6 +109,7 @@ static struct fata_promise *mem_writev(struct fata_flow *flow, const struct fata
 	if (mem_append(m->peer, views, count) < 0)
 		return fata_promise_rejected(flow->loop, "mem.write", FATA_ENOMEM);
 	m->written += value.u64;
+	m->writes++;
 	mem_deliver(m->peer);
 	return fata_promise_resolved(flow->loop, "mem.write", value);
 }
@@ -180,6 +182,11 @@ void mem_flow_set_chunk(struct fata_flow *flow, size_t max)
 uint64_t mem_flow_bytes_written(const struct fata_flow *flow)
 {
 	return ((const struct mem_flow *)flow)->written;
+}
+
+uint64_t mem_flow_writes(const struct fata_flow *flow)
+{
+	return ((const struct mem_flow *)flow)->writes;
 }
 
 uint8_t *mem_flow_pending(struct fata_flow *flow, size_t *len)

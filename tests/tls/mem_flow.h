@@ -21,6 +21,9 @@ void mem_flow_set_chunk(struct fata_flow *flow, size_t max);
 /* Returns the bytes written on `flow` so far. */
 uint64_t mem_flow_bytes_written(const struct fata_flow *flow);
 
+/* Returns the number of write calls on `flow` so far. */
+uint64_t mem_flow_writes(const struct fata_flow *flow);
+
 /*
  * Returns the bytes written on `flow` that the other end has not read, and
  * lets a test corrupt them: `pending` points into the peer's queue.

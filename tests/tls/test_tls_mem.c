@@ -11,6 +11,7 @@
 #include <bearssl.h>
 
 #include <fata/alloc.h>
+#include <fata/counter.h>
 #include <fata/error.h>
 #include <fata/loop.h>
 #include <fata/tls.h>
@@ -149,6 +150,59 @@ START_TEST(handshake_ecdsa_leaf)
 	ck_assert_int_eq(t.client_status, 0);
 	ck_assert_int_eq(fata_tls_cipher_suite(t.server),
 			BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+	pair_close(&t);
+}
+END_TEST
+
+/* Returns counter `name` of libtls's EC group "tls_ec" (0 before its first use). */
+static uint64_t ec_count(const char *name)
+{
+	return fata_counter_get("tls_ec", name, NULL);
+}
+
+/*
+ * An ECDSA handshake runs on libtls's 64-bit EC code: two ECDHE key pairs
+ * and shared secrets, the server's signature and the client's
+ * verification. Only a compiler without a 128-bit integer type falls back
+ * to BearSSL's code.
+ */
+START_TEST(handshake_uses_64bit_ec)
+{
+	uint64_t mul = ec_count("x25519_mul") + ec_count("p256_mul");
+	uint64_t mulgen = ec_count("x25519_mulgen") + ec_count("p256_mulgen");
+	uint64_t muladd = ec_count("p256_muladd");
+	uint64_t delegated = ec_count("delegated");
+	struct pair t;
+
+#ifndef __SIZEOF_INT128__
+	return;
+#endif
+	pair_default(&t, "ec.crt", "ec.key", "ec.example.test");
+	ck_assert_int_eq(t.client_status, 0);
+	ck_assert_int_eq(t.server_status, 0);
+	ck_assert_uint_ge(ec_count("x25519_mul") + ec_count("p256_mul") - mul, 2);
+	ck_assert_uint_ge(ec_count("x25519_mulgen") + ec_count("p256_mulgen") - mulgen, 3);
+	ck_assert_uint_ge(ec_count("p256_muladd") - muladd, 1);
+	ck_assert_uint_eq(ec_count("delegated"), delegated);
+	pair_close(&t);
+}
+END_TEST
+
+/*
+ * Each handshake flight leaves in one lower write: ClientHello, then the
+ * server's hello flight, then the client's key exchange with
+ * ChangeCipherSpec and Finished, then the server's ChangeCipherSpec and
+ * Finished (RFC 5246 section 7.3).
+ */
+START_TEST(handshake_one_write_per_flight)
+{
+	struct pair t;
+
+	pair_default(&t, "ec.crt", "ec.key", "ec.example.test");
+	ck_assert_int_eq(t.client_status, 0);
+	ck_assert_int_eq(t.server_status, 0);
+	ck_assert_uint_eq(mem_flow_writes(t.raw_client), 2);
+	ck_assert_uint_eq(mem_flow_writes(t.raw_server), 2);
 	pair_close(&t);
 }
 END_TEST
@@ -984,6 +1038,8 @@ static Suite *tls_suite(void)
 	tcase_add_test(tc, handshake_rsa_default_suite);
 	tcase_add_test(tc, handshake_ecdsa_leaf);
 	tcase_add_test(tc, handshake_ecdsa_ca_chain);
+	tcase_add_test(tc, handshake_uses_64bit_ec);
+	tcase_add_test(tc, handshake_one_write_per_flight);
 	tcase_add_test(tc, handshake_pkcs1_key);
 	tcase_add_test(tc, tls10_when_both_allow_it);
 	tcase_add_test(tc, rsa_key_exchange_on_request);
