@@ -42,12 +42,6 @@ static const fp P = {
 	UINT64_C(0x0000000000000000), UINT64_C(0xffffffff00000001),
 };
 
-/* p - 2, the exponent of the inversion by Fermat's little theorem. */
-static const fp P_MINUS_2 = {
-	UINT64_C(0xfffffffffffffffd), UINT64_C(0x00000000ffffffff),
-	UINT64_C(0x0000000000000000), UINT64_C(0xffffffff00000001),
-};
-
 /* 2^512 mod p: multiplying by it converts into Montgomery form. */
 static const fp RR = {
 	UINT64_C(0x0000000000000003), UINT64_C(0xfffffffbffffffff),
@@ -83,11 +77,22 @@ static const uint8_t ORDER[32] = {
 };
 
 /*
- * The fixed-base table: entry [i][d] is d * 16^i * G in affine form, for
- * windows i = 0..63 and digits d = 1..15 (entry 0 is unused). 64 KiB, built
- * on the first call of tls_p256_mulgen() and never changed afterwards.
+ * Signed GEN_WIDTH-bit windows of a 256-bit scalar for the fixed-base
+ * table. The top window contains the last bits and a carry and stays at
+ * most GEN_DIGIT_MAX, so the recoding never carries out of it.
  */
-static struct affine gen_table[64][16];
+#define GEN_WIDTH 7
+#define GEN_WINDOWS (256 / GEN_WIDTH + 1)
+#define GEN_DIGIT_MAX (1 << (GEN_WIDTH - 1))
+
+/*
+ * The fixed-base table: entry [i][d - 1] is d * 128^i * G in affine form,
+ * for windows i = 0..36 and digit magnitudes d = 1..64. 148 KiB, built on
+ * the first call of tls_p256_mulgen() and never changed afterwards. Wider
+ * windows mean fewer additions but longer lookups: 5-, 6- and 7-bit
+ * windows signed in 61, 56 and 53 us in bench/tls/bearssl_speed.c.
+ */
+static struct affine gen_table[GEN_WINDOWS][GEN_DIGIT_MAX];
 static int gen_table_ready;
 
 /*
@@ -227,29 +232,55 @@ static void fp_sq(fp r, const fp a)
 	fp_mul(r, a, a);
 }
 
+static void fp_sq_n(fp r, const fp a, int n)
+{
+	fp_sq(r, a);
+	for (int i = 1; i < n; i++)
+		fp_sq(r, r);
+}
+
 /*
- * r = a^(p-2) = 1/a, and 0 for a = 0, with 4-bit windows of the exponent.
- * The exponent is public, so its digits may steer branches and pick table
- * entries.
+ * r = a^(p-2) = 1/a, and 0 for a = 0. Written from the top, p - 2 is 32
+ * ones, 31 zeros and a one, 96 zeros, 94 ones, a zero and a one, so the
+ * chain builds a^(2^k - 1) for k = 2, 4, 6, 8, 14, 16, 30 and 32 and then
+ * appends those runs: 255 squarings and 13 multiplications. The exponent
+ * is public.
  */
 static void fp_invert(fp r, const fp a)
 {
-	fp powers[16], acc;
+	fp x2, x4, x6, x8, x14, x16, x30, x32, acc;
 
-	memcpy(powers[1], a, sizeof powers[1]);
-	for (int i = 2; i < 16; i++)
-		fp_mul(powers[i], powers[i - 1], a);
+	fp_sq(x2, a);
+	fp_mul(x2, x2, a);
+	fp_sq_n(x4, x2, 2);
+	fp_mul(x4, x4, x2);
+	fp_sq_n(x6, x4, 2);
+	fp_mul(x6, x6, x2);
+	fp_sq_n(x8, x6, 2);
+	fp_mul(x8, x8, x2);
+	fp_sq_n(x14, x8, 6);
+	fp_mul(x14, x14, x6);
+	fp_sq_n(x16, x14, 2);
+	fp_mul(x16, x16, x2);
+	fp_sq_n(x30, x16, 14);
+	fp_mul(x30, x30, x14);
+	fp_sq_n(x32, x30, 2);
+	fp_mul(x32, x32, x2);
 
-	memcpy(acc, powers[(P_MINUS_2[3] >> 60) & 0x0F], sizeof acc);
-	for (int i = 62; i >= 0; i--) {
-		unsigned digit = (P_MINUS_2[i >> 4] >> ((i & 15) * 4)) & 0x0F;
+	/* ffffffff 00000001, then 96 zero bits. */
+	fp_sq_n(acc, x32, 32);
+	fp_mul(acc, acc, a);
+	fp_sq_n(acc, acc, 96);
 
-		for (int j = 0; j < 4; j++)
-			fp_sq(acc, acc);
-		if (digit != 0)
-			fp_mul(acc, acc, powers[digit]);
-	}
-	memcpy(r, acc, sizeof acc);
+	/* ffffffff ffffffff fffffffd: 94 ones, a zero, a one. */
+	fp_sq_n(acc, acc, 32);
+	fp_mul(acc, acc, x32);
+	fp_sq_n(acc, acc, 32);
+	fp_mul(acc, acc, x32);
+	fp_sq_n(acc, acc, 30);
+	fp_mul(acc, acc, x30);
+	fp_sq_n(acc, acc, 2);
+	fp_mul(r, acc, a);
 }
 
 static uint64_t fp_mask_is_zero(const fp a)
@@ -527,10 +558,13 @@ static void point_mul(struct point *r, const struct point *a, const uint8_t k[32
 	tls_wipe(&t, sizeof t);
 }
 
-/* Converts `count` projective points (none at infinity) to affine with one inversion. */
+/*
+ * Converts `count` projective points (none at infinity, count at most
+ * GEN_DIGIT_MAX) to affine with one inversion.
+ */
 static void batch_to_affine(struct affine *out, const struct point *in, size_t count)
 {
-	fp prefix[16], inv, t;
+	fp prefix[GEN_DIGIT_MAX], inv, t;
 
 	memcpy(prefix[0], in[0].z, sizeof prefix[0]);
 	for (size_t i = 1; i < count; i++)
@@ -555,51 +589,94 @@ static void batch_to_affine(struct affine *out, const struct point *in, size_t c
 /* Fills gen_table from G; public data only, so it needs no care for timing. */
 static void gen_table_build(void)
 {
-	struct point base, row[16];
+	struct point base, row[GEN_DIGIT_MAX];
 
 	point_decode(&base, GENERATOR, sizeof GENERATOR);
-	for (int i = 0; i < 64; i++) {
-		row[1] = base;
-		for (int d = 2; d < 16; d++)
+	for (int i = 0; i < GEN_WINDOWS; i++) {
+		row[0] = base;
+		for (int d = 1; d < GEN_DIGIT_MAX; d++)
 			point_add(&row[d], &row[d - 1], &base);
-		memset(&gen_table[i][0], 0, sizeof gen_table[i][0]);
-		batch_to_affine(&gen_table[i][1], &row[1], 15);
-		for (int d = 0; d < 4; d++)
+		batch_to_affine(gen_table[i], row, GEN_DIGIT_MAX);
+		for (int d = 0; d < GEN_WIDTH; d++)
 			point_double(&base, &base);
 	}
 	gen_table_ready = 1;
 }
 
 /*
- * r = k*G as a sum of one table entry per 4-bit window, with no doubling.
- * A zero digit selects the point at infinity instead of an entry.
+ * Recodes k into 37 signed digits, k = sum of digit[i] * 128^i with each
+ * digit in -63..64: a 7-bit window above 64 becomes window - 128 and
+ * carries one into the next window. The top window contains bits 252 to 255
+ * plus a carry, so it never carries out. No branch depends on k.
+ */
+static void scalar_recode(int32_t digit[GEN_WINDOWS], const uint8_t k[32])
+{
+	uint32_t carry = 0;
+
+	for (int i = 0; i < GEN_WINDOWS; i++) {
+		int bit = GEN_WIDTH * i;
+		int byte = 31 - (bit >> 3);
+		uint32_t pair = k[byte];
+		uint32_t w;
+
+		if (byte > 0)
+			pair |= (uint32_t)k[byte - 1] << 8;
+		w = ((pair >> (bit & 7)) & ((1u << GEN_WIDTH) - 1)) + carry;
+
+		/* w is 0..2 * GEN_DIGIT_MAX; carry is 1 exactly when w > GEN_DIGIT_MAX. */
+		carry = (uint32_t)(GEN_DIGIT_MAX - w) >> 31;
+		digit[i] = (int32_t)w - (int32_t)(carry << GEN_WIDTH);
+	}
+}
+
+/*
+ * Sets t to digit * 128^i * G in projective form by reading every entry of
+ * window i, negating y for a negative digit and giving the point at
+ * infinity for digit 0.
+ */
+static void gen_lookup(struct point *t, int i, int32_t digit)
+{
+	uint64_t negative = 0 - (uint64_t)((uint32_t)digit >> 31);
+	uint64_t magnitude = (uint64_t)(((uint32_t)digit ^ (uint32_t)negative) - (uint32_t)negative);
+	uint64_t zero = mask_is_zero(magnitude);
+	fp neg_y;
+
+	memset(t, 0, sizeof *t);
+	for (unsigned j = 0; j < GEN_DIGIT_MAX; j++) {
+		uint64_t mask = mask_equal(j + 1, magnitude);
+
+		fp_select(t->x, gen_table[i][j].x, mask);
+		fp_select(t->y, gen_table[i][j].y, mask);
+	}
+	fp_sub(neg_y, ZERO, t->y);
+	fp_select(t->y, neg_y, negative);
+	memcpy(t->z, ONE, sizeof t->z);
+	fp_select(t->y, ONE, zero);
+	fp_select(t->z, ZERO, zero);
+	tls_wipe(neg_y, sizeof neg_y);
+}
+
+/*
+ * r = k*G as a sum of one table entry per signed 7-bit digit: 37
+ * complete additions and no doubling.
  */
 static void point_mulgen(struct point *r, const uint8_t k[32])
 {
 	struct point acc, t;
+	int32_t digit[GEN_WINDOWS];
 
 	if (!gen_table_ready)
 		gen_table_build();
 
+	scalar_recode(digit, k);
 	point_set_infinity(&acc);
-	for (int i = 0; i < 64; i++) {
-		unsigned digit = scalar_window(k, i);
-		uint64_t zero = mask_is_zero(digit);
-
-		memset(&t, 0, sizeof t);
-		for (unsigned j = 1; j < 16; j++) {
-			uint64_t mask = mask_equal(j, digit);
-
-			fp_select(t.x, gen_table[i][j].x, mask);
-			fp_select(t.y, gen_table[i][j].y, mask);
-		}
-		memcpy(t.z, ONE, sizeof t.z);
-		fp_select(t.y, ONE, zero);
-		fp_select(t.z, ZERO, zero);
+	for (int i = 0; i < GEN_WINDOWS; i++) {
+		gen_lookup(&t, i, digit[i]);
 		point_add(&acc, &acc, &t);
 	}
 	*r = acc;
 	tls_wipe(&t, sizeof t);
+	tls_wipe(digit, sizeof digit);
 }
 
 const uint8_t *tls_p256_generator(size_t *len)

@@ -21,8 +21,8 @@
  * curve edwards25519, -x^2 + y^2 = 1 + d*x^2*y^2 with d = -121665/121666
  * (RFC 7748 section 4.1), and u = (1 + y) / (1 - y) maps its points to
  * Montgomery u-coordinates, taking the Edwards base point (y = 4/5) to
- * u = 9. So k*9 is computed there as a sum of 64 precomputed multiples of
- * the base point, one per 4-bit digit of k. The addition in extended
+ * u = 9. So k*9 is computed there as a sum of 52 precomputed multiples of
+ * the base point, one per signed 5-bit digit of k. The addition in extended
  * coordinates is the one RFC 8032 uses for Ed25519 (point_add in its
  * section 6). It has no exceptional cases on this curve, because d is not
  * a square.
@@ -135,8 +135,13 @@ static void fe_sub(fe h, const fe f, const fe g)
 		h[i] = f[i] + (LIMB_MASK << 2) - g[i];
 }
 
-/* Reduces five 128-bit column sums to limbs below 2^52. */
-static void fe_reduce_wide(fe h, u128 t[5])
+/*
+ * Reduces five 128-bit column sums to limbs below 2^52. This and the
+ * products are forced inline because, called through a pointer to t[],
+ * GCC 12 kept the sums in memory and the ladder ran about a third slower
+ * in bench/tls/bearssl_speed.c.
+ */
+static inline __attribute__((always_inline)) void fe_reduce_wide(fe h, u128 t[5])
 {
 #pragma GCC unroll 4
 	for (int i = 0; i < 4; i++) {
@@ -154,7 +159,7 @@ static void fe_reduce_wide(fe h, u128 t[5])
 }
 
 /* Schoolbook product; the limbs above 2^255 fold back multiplied by 19. */
-static void fe_mul(fe h, const fe f, const fe g)
+static inline __attribute__((always_inline)) void fe_mul(fe h, const fe f, const fe g)
 {
 	uint64_t g1 = 19 * g[1], g2 = 19 * g[2], g3 = 19 * g[3], g4 = 19 * g[4];
 	u128 t[5];
@@ -173,7 +178,7 @@ static void fe_mul(fe h, const fe f, const fe g)
 }
 
 /* Squaring: fe_mul() with the symmetric products counted once, doubled. */
-static void fe_sq(fe h, const fe f)
+static inline __attribute__((always_inline)) void fe_sq(fe h, const fe f)
 {
 	uint64_t d0 = 2 * f[0], d1 = 2 * f[1], d3 = 2 * f[3];
 	uint64_t f3_19 = 19 * f[3], f4_19 = 19 * f[4];
@@ -343,12 +348,20 @@ static const fe ED_BASE_Y = {
 };
 
 /*
- * The fixed-base table: entry [i][d] is d * 16^i times the base point, for
- * the 64 4-bit digits i of a scalar and d = 0..15 (entry 0 is the neutral
- * element). 120 KiB, built on the first call of tls_x25519_base() and never
- * changed afterwards.
+ * Signed BASE_WIDTH-bit windows of a clamped scalar (below 2^255) for the
+ * fixed-base table. The top window contains the last bits and a carry and
+ * stays at most BASE_DIGIT_MAX, so the recoding never carries out of it.
  */
-static struct ed_niels base_table[64][16];
+#define BASE_WIDTH 5
+#define BASE_WINDOWS (255 / BASE_WIDTH + 1)
+#define BASE_DIGIT_MAX (1 << (BASE_WIDTH - 1))
+
+/*
+ * The fixed-base table: entry [i][d - 1] is d * 32^i times the base point,
+ * for windows i = 0..51 and digit magnitudes d = 1..16. 97.5 KiB, built on
+ * the first call of tls_x25519_base() and never changed afterwards.
+ */
+static struct ed_niels base_table[BASE_WINDOWS][BASE_DIGIT_MAX];
 static int base_table_ready;
 
 /* r = p + q with the unified formula; r may be p or q. */
@@ -399,10 +412,10 @@ static void ed_add_niels(struct ed_point *r, const struct ed_point *p, const str
 	fe_mul(r->z, f, g);
 }
 
-/* Prepares the projective points in[0..count-1] (count <= 15) with one inversion. */
+/* Prepares the projective points in[0..count-1] (count <= BASE_DIGIT_MAX) with one inversion. */
 static void ed_batch_to_niels(struct ed_niels *out, const struct ed_point *in, int count)
 {
-	fe prefix[15], inv, zinv, x, y;
+	fe prefix[BASE_DIGIT_MAX], inv, zinv, x, y;
 
 	memcpy(prefix[0], in[0].z, sizeof prefix[0]);
 	for (int i = 1; i < count; i++)
@@ -429,7 +442,7 @@ static void ed_batch_to_niels(struct ed_niels *out, const struct ed_point *in, i
 /* Fills base_table; public data only, so it needs no care for timing. */
 static void base_table_build(void)
 {
-	struct ed_point base, row[16];
+	struct ed_point base, row[BASE_DIGIT_MAX];
 
 	memcpy(base.x, ED_BASE_X, sizeof base.x);
 	memcpy(base.y, ED_BASE_Y, sizeof base.y);
@@ -437,15 +450,12 @@ static void base_table_build(void)
 	base.z[0] = 1;
 	fe_mul(base.t, base.x, base.y);
 
-	for (int i = 0; i < 64; i++) {
-		row[1] = base;
-		for (int d = 2; d < 16; d++)
+	for (int i = 0; i < BASE_WINDOWS; i++) {
+		row[0] = base;
+		for (int d = 1; d < BASE_DIGIT_MAX; d++)
 			ed_add(&row[d], &row[d - 1], &base);
-		memset(&base_table[i][0], 0, sizeof base_table[i][0]);
-		base_table[i][0].ypx[0] = 1;
-		base_table[i][0].ymx[0] = 1;
-		ed_batch_to_niels(&base_table[i][1], &row[1], 15);
-		for (int d = 0; d < 4; d++)
+		ed_batch_to_niels(base_table[i], row, BASE_DIGIT_MAX);
+		for (int d = 0; d < BASE_WIDTH; d++)
 			ed_add(&base, &base, &base);
 	}
 	base_table_ready = 1;
@@ -458,12 +468,68 @@ static void fe_select(fe r, const fe f, uint64_t mask)
 		r[i] = (r[i] & ~mask) | (f[i] & mask);
 }
 
+/*
+ * Recodes the little-endian scalar k into signed digits, k = sum of
+ * digit[i] * 32^i with each digit in -15..16: a window above 16 becomes
+ * window - 32 and carries one into the next. No branch depends on k.
+ */
+static void base_recode(int32_t digit[BASE_WINDOWS], const uint8_t k[32])
+{
+	uint32_t carry = 0;
+
+	for (int i = 0; i < BASE_WINDOWS; i++) {
+		int bit = BASE_WIDTH * i;
+		int byte = bit >> 3;
+		uint32_t pair = k[byte];
+		uint32_t w;
+
+		if (byte < 31)
+			pair |= (uint32_t)k[byte + 1] << 8;
+		w = ((pair >> (bit & 7)) & ((1u << BASE_WIDTH) - 1)) + carry;
+
+		/* w is 0..2 * BASE_DIGIT_MAX; carry is 1 exactly when w > BASE_DIGIT_MAX. */
+		carry = (uint32_t)(BASE_DIGIT_MAX - w) >> 31;
+		digit[i] = (int32_t)w - (int32_t)(carry << BASE_WIDTH);
+	}
+}
+
+/*
+ * Sets t to digit * 32^i times the base point by reading every entry of
+ * window i. Negating a prepared point swaps y + x with y - x and negates
+ * 2*d*x*y; digit 0 gives the neutral element (1, 1, 0).
+ */
+static void base_lookup(struct ed_niels *t, int i, int32_t digit)
+{
+	uint64_t negative = (uint32_t)digit >> 31;
+	uint64_t magnitude = (((uint32_t)digit ^ (0 - (uint32_t)negative)) + (uint32_t)negative);
+	fe zero = { 0 }, neg_xy2d;
+
+	memset(t, 0, sizeof *t);
+	t->ypx[0] = 1;
+	t->ymx[0] = 1;
+	for (uint64_t j = 0; j < BASE_DIGIT_MAX; j++) {
+		uint64_t mask = (((j + 1) ^ magnitude) | (0 - ((j + 1) ^ magnitude))) >> 63;
+
+		mask -= 1;
+		fe_select(t->ypx, base_table[i][j].ypx, mask);
+		fe_select(t->ymx, base_table[i][j].ymx, mask);
+		fe_select(t->xy2d, base_table[i][j].xy2d, mask);
+	}
+
+	fe_cswap(t->ypx, t->ymx, negative);
+	fe_sub(neg_xy2d, zero, t->xy2d);
+	fe_carry(neg_xy2d);
+	fe_select(t->xy2d, neg_xy2d, 0 - negative);
+	tls_wipe(neg_xy2d, sizeof neg_xy2d);
+}
+
 uint32_t tls_x25519_base(uint8_t out[32], const uint8_t scalar[32])
 {
 	struct ed_point acc;
 	struct ed_niels t;
 	fe num, den;
 	uint8_t k[32];
+	int32_t digit[BASE_WINDOWS];
 
 	if (!base_table_ready)
 		base_table_build();
@@ -474,21 +540,12 @@ uint32_t tls_x25519_base(uint8_t out[32], const uint8_t scalar[32])
 	k[31] |= 0x40;
 
 	/* Start from the neutral element (0, 1) and add one entry per digit. */
+	base_recode(digit, k);
 	memset(&acc, 0, sizeof acc);
 	acc.y[0] = 1;
 	acc.z[0] = 1;
-	for (int i = 0; i < 64; i++) {
-		uint64_t digit = (k[i >> 1] >> ((i & 1) * 4)) & 0x0F;
-
-		memset(&t, 0, sizeof t);
-		for (uint64_t j = 0; j < 16; j++) {
-			uint64_t mask = ((digit ^ j) | (0 - (digit ^ j))) >> 63;
-
-			mask -= 1;
-			fe_select(t.ypx, base_table[i][j].ypx, mask);
-			fe_select(t.ymx, base_table[i][j].ymx, mask);
-			fe_select(t.xy2d, base_table[i][j].xy2d, mask);
-		}
+	for (int i = 0; i < BASE_WINDOWS; i++) {
+		base_lookup(&t, i, digit[i]);
 		ed_add_niels(&acc, &acc, &t);
 	}
 
@@ -501,6 +558,7 @@ uint32_t tls_x25519_base(uint8_t out[32], const uint8_t scalar[32])
 	tls_wipe(k, sizeof k);
 	tls_wipe(&acc, sizeof acc);
 	tls_wipe(&t, sizeof t);
+	tls_wipe(digit, sizeof digit);
 	return 1;
 }
 

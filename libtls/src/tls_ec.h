@@ -60,7 +60,7 @@ uint32_t tls_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[3
 
 /*
  * X25519 of `scalar` and the base point u = 9, the same as tls_x25519()
- * with u = 9, computed on the equivalent Edwards curve from a 120 KiB table
+ * with u = 9, computed on the equivalent Edwards curve from a 97.5 KiB table
  * that the first call builds. Returns 1. Constant time in the scalar.
  */
 uint32_t tls_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
@@ -79,7 +79,7 @@ uint32_t tls_p256_mul(uint8_t *point, size_t len, const uint8_t *x, size_t xlen)
 
 /*
  * Writes x times the generator to `out` (65 bytes) and returns 65. The
- * first call builds a 64 KiB table of multiples of G. Constant time in x.
+ * first call builds a 148 KiB table of multiples of G. Constant time in x.
  * NOTE: for x = 0 or a multiple of n the output is not a point (0x04
  * followed by zeros); BearSSL's contract excludes such x.
  */

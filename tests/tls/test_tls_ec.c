@@ -294,6 +294,25 @@ START_TEST(x25519_mulgen_matches_m31)
 }
 END_TEST
 
+/*
+ * Sets the 256-bit scalar k to `value` repeated in every `width`-bit window
+ * (cut at bit 255), big-endian when `big_endian` is set. Values at and just
+ * above half the window range test the signed-digit recoding of the
+ * fixed-base multiplications: 7-bit windows for P-256, 5-bit for X25519.
+ */
+static void scalar_repeat_window(uint8_t k[32], unsigned width, unsigned value, int big_endian)
+{
+	memset(k, 0, 32);
+	for (unsigned bit = 0; bit < 256; bit++) {
+		if (!((value >> (bit % width)) & 1))
+			continue;
+		if (big_endian)
+			k[31 - bit / 8] |= (uint8_t)(1u << (bit % 8));
+		else
+			k[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	}
+}
+
 /* The Edwards fixed-base path against the ladder on u = 9, on edge scalars and random ones. */
 START_TEST(x25519_base_matches_ladder)
 {
@@ -311,6 +330,14 @@ START_TEST(x25519_base_matches_ladder)
 		case 2:
 			/* Every 4-bit digit 15 or 0 in turn. */
 			memset(k, 0x0F, 32);
+			break;
+		case 3:
+			/* Every 5-bit window 16: the largest digit without a carry. */
+			scalar_repeat_window(k, 5, 16, 0);
+			break;
+		case 4:
+			/* Every 5-bit window 17: each becomes -15 and carries. */
+			scalar_repeat_window(k, 5, 17, 0);
 			break;
 		default:
 			rng_fill(k, 32);
@@ -568,6 +595,14 @@ START_TEST(p256_mulgen_matches_m31)
 		case 3:
 			/* Every window 0 except one in the middle. */
 			k[16] = 0x80;
+			break;
+		case 4:
+			/* Every 7-bit window 64: the largest digit without a carry (k < 2^253). */
+			scalar_repeat_window(k, 7, 64, 1);
+			break;
+		case 5:
+			/* Every 7-bit window 65: each becomes -63 and carries (k < 2^253). */
+			scalar_repeat_window(k, 7, 65, 1);
 			break;
 		default:
 			p256_random_scalar(k);
