@@ -188,7 +188,15 @@ static struct fata_promise *listener_accept(struct fata_listener *base)
 	}
 	l->accept_promise = p;
 	fata_promise_on_cancel(p, listener_accept_cancel, l);
-	if (l->queue_len == 0)
+
+	/*
+	 * While the listening socket is watched, the (level-triggered) watch
+	 * reports every connection the kernel completes, and the last readable
+	 * callback stopped at EAGAIN, so an accept4() here would fail with
+	 * EAGAIN too. Without a watch (first accept, full queue or pause over)
+	 * nothing else would look, so look now.
+	 */
+	if (l->queue_len == 0 && !l->watch.registered)
 		listener_accept_ready(l);
 	listener_deliver(l);
 	listener_update_watch(l);

@@ -496,6 +496,42 @@ START_TEST(cancel_pending_accept)
 }
 END_TEST
 
+/*
+ * Three connections against a listener queue of 2: the listener queues two
+ * and stops watching, the kernel keeps the third. Each accept must still
+ * get one, including the last, which arrives through the watch the first
+ * accepts turned back on.
+ */
+START_TEST(accept_past_full_queue)
+{
+	struct fata_sockaddr local = loopback(4, 0), bound;
+	struct fata_listener *l = NULL;
+	struct fata_flow *clients[3], *servers[3];
+	union fata_value v;
+
+	ck_assert_int_eq(fata_stack_listen(stack, &local, 2, NULL, &l), FATA_OK);
+	ck_assert_int_eq(l->ops->get_local(l, &bound), FATA_OK);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(wait_for(fata_stack_connect(stack, &bound, NULL), &v), 0);
+		clients[i] = v.ptr;
+	}
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(wait_for(fata_listener_accept(l), &v), 0);
+		ck_assert_ptr_nonnull(v.ptr);
+		servers[i] = v.ptr;
+	}
+	ck_assert_ptr_ne(servers[0], servers[1]);
+	ck_assert_ptr_ne(servers[1], servers[2]);
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(wait_for(fata_flow_close(servers[i]), NULL), 0);
+		ck_assert_int_eq(wait_for(fata_flow_close(clients[i]), NULL), 0);
+	}
+	fata_listener_close(l);
+}
+END_TEST
+
 START_TEST(cancel_pending_read)
 {
 	struct fata_sockaddr bound;
@@ -734,6 +770,7 @@ static Suite *socket_stack_suite(void)
 	tcase_add_test(tc, udp_round_trip_ipv4);
 	tcase_add_test(tc, udp_round_trip_ipv6);
 	tcase_add_test(tc, cancel_pending_accept);
+	tcase_add_test(tc, accept_past_full_queue);
 	tcase_add_test(tc, cancel_pending_read);
 	tcase_add_test(tc, reset_latches_error);
 	tcase_add_test(tc, connect_timeout_and_cancel);
