@@ -34,9 +34,9 @@ int eth_output(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t t
 		struct fata_chain *chain);
 
 /*
- * As eth_output(), with offload metadata whose offsets count from the
- * Ethernet payload (NULL for none); the Ethernet header length is added
- * before the frame goes to fata_netif_send_meta().
+ * Sends like eth_output(), with offload metadata (NULL for none) whose
+ * offsets count from the Ethernet payload. The Ethernet header length is
+ * added to them before the frame goes to fata_netif_send_meta().
  */
 int eth_output_meta(struct tcpip_stack *stack, const struct fata_mac *dst, uint16_t type,
 		struct fata_chain *chain, const struct fata_netif_meta *meta);

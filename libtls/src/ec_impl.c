@@ -92,10 +92,10 @@ static size_t ec_xoff(int curve, size_t *len)
 }
 
 /*
- * X25519 with the conventions of BearSSL 0.6's br_ec_c25519_m31 (which the
- * generic big-endian rule of bearssl_ec.h does not describe): the scalar
- * is the little-endian string of RFC 7748, at most 32 bytes and padded
- * with zeros at its high end, and the point is the 32-byte u. Unlike
+ * Computes X25519 with the conventions of BearSSL 0.6's br_ec_c25519_m31,
+ * which the generic big-endian rule of bearssl_ec.h does not describe.
+ * The scalar is the little-endian string of RFC 7748, at most 32 bytes and
+ * padded with zeros at its high end, and the point is the 32-byte u. Unlike
  * br_ec_c25519_m31, an all-zero result is an error, because RFC 8422
  * section 5.11 requires ECDHE to abort on it and such a point is not in
  * the prime-order subgroup that BearSSL's contract asks for.

@@ -53,7 +53,7 @@ size_t tls_ecdsa_p256_sign_raw(const br_hash_class *hf, const void *hash,
 /*
  * X25519 (RFC 7748 section 5): out = scalar * u, all three as 32-byte
  * little-endian strings. The scalar is clamped and the top bit of u is
- * ignored, as the RFC asks. Returns 1, or 0 when the output is all zeros
+ * ignored, as RFC 7748 section 5 requires. Returns 1, or 0 when the output is all zeros
  * (u was a point of small order; RFC 7748 section 6.1). Constant time.
  */
 uint32_t tls_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32]);

@@ -16,9 +16,9 @@ void fata_netif_set_rx_meta(struct fata_netif *nif, fata_netif_rx_meta_fn fn, vo
 	nif->rx_arg = arg;
 }
 
-int fata_netif_set_offloads(struct fata_netif *nif, uint32_t wanted)
+int fata_netif_set_offloads(struct fata_netif *nif, uint32_t requested)
 {
-	uint32_t on = wanted & nif->features;
+	uint32_t on = requested & nif->features;
 	int err;
 
 	/* TSO needs the device to fill in checksums, and GRO frames carry partial ones. */

@@ -71,10 +71,10 @@ struct fata_tcpip_config {
  * destroyed) and returns it in `*out`. With dhcp set, the returned stack has
  * no address yet, and the promise of fata_tcpip_ready() fulfills when it has one. A static address
  * is announced with gratuitous ARP at once. The stack switches on every
- * offload the interface offers (fata_netif_set_offloads()): TCP segments go
- * out as TSO frames of up to 64 KiB with checksums left to the device, and
- * received frames the device verified, or coalesced (GRO), skip the
- * checksum check. Open the device without offloads to run without them
+ * offload the interface offers (fata_netif_set_offloads()). TCP segments
+ * then go out as TSO frames of up to 64 KiB with checksums left to the
+ * device. Received frames that the device verified or coalesced (GRO) skip
+ * the checksum check. Open the device without offloads to run without them
  * (FATA_TAP_NO_OFFLOAD for a tap); fata_stack_destroy() switches them off.
  * Errors: FATA_EINVAL for an inconsistent configuration (an address together
  * with dhcp, neither of them, a prefix above 32, an address that is not a

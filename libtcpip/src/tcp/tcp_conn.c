@@ -512,10 +512,10 @@ int tcp_conn_window_update_due(const struct tcp_conn *c)
 
 	/*
 	 * Receiver SWS avoidance (RFC 9293 section 3.8.6.2.2) allows a window
-	 * update once the edge moves by min(RCV.BUFF / 2, MSS). An update of
-	 * its own is worth a segment only when it opens the window by at least
-	 * two segments (or half the buffer, for small buffers) and the window
-	 * the peer was last offered has shrunk to half the buffer or less. Otherwise the
+	 * update once the edge moves by min(RCV.BUFF / 2, MSS). A segment of
+	 * its own is sent only when the update opens the window by two MSS
+	 * (half the buffer for small buffers). The window last offered to the
+	 * peer must also have shrunk to half the buffer or less. Otherwise the
 	 * next ACK for arriving data carries the new window, at most two
 	 * full-sized segments later.
 	 */

@@ -186,7 +186,7 @@ void fata_netif_set_rx(struct fata_netif *nif, fata_netif_rx_fn fn, void *arg);
 void fata_netif_set_rx_meta(struct fata_netif *nif, fata_netif_rx_meta_fn fn, void *arg);
 
 /*
- * Switches on the offloads in `wanted` that the device offers (`features`)
+ * Switches on the offloads in `requested` that the device offers (`features`)
  * and switches off the rest, and returns the flags now on (0 for a device
  * without offloads). A consumer passes what it can handle: FATA_NETIF_F_RX_CSUM
  * and FATA_NETIF_F_GRO promise that its receive callback honours
@@ -194,19 +194,21 @@ void fata_netif_set_rx_meta(struct fata_netif *nif, fata_netif_rx_meta_fn fn, vo
  * frames without them. Errors: a negative code from the device; the
  * previous setting then stays.
  */
-int fata_netif_set_offloads(struct fata_netif *nif, uint32_t wanted);
+int fata_netif_set_offloads(struct fata_netif *nif, uint32_t requested);
 
 /*
  * Sends one frame as fata_netif_send() does, with offload metadata that the
  * interface borrows for the call (NULL or zeroed metadata means none).
- * Errors, each with the frame released and counted as a transmit error:
- * FATA_ENOTSUP when the metadata requests an offload that is not switched
- * on (FATA_NETIF_F_TX_CSUM for CSUM_PARTIAL, FATA_NETIF_F_TSO for GSO);
- * FATA_EINVAL when the metadata does not fit the frame (checksum field or
- * headers outside it, CSUM_VALID on transmit, an unknown gso_type, GSO
- * without CSUM_PARTIAL or without gso_size); FATA_EMSGSIZE when a GSO frame
- * exceeds FATA_NETIF_GSO_MAX or one of its segments the MTU; and those of
- * fata_netif_send().
+ * Every error releases the frame and counts it as a transmit error.
+ * Errors:
+ * - FATA_ENOTSUP: the metadata requests an offload that is not switched on
+ *   (FATA_NETIF_F_TX_CSUM for CSUM_PARTIAL, FATA_NETIF_F_TSO for GSO).
+ * - FATA_EINVAL: the metadata does not fit the frame (checksum field or
+ *   headers outside it, CSUM_VALID on transmit, an unknown gso_type, GSO
+ *   without CSUM_PARTIAL or without gso_size).
+ * - FATA_EMSGSIZE: a GSO frame exceeds FATA_NETIF_GSO_MAX, or one of its
+ *   segments exceeds the MTU.
+ * - The errors of fata_netif_send().
  */
 int fata_netif_send_meta(struct fata_netif *nif, struct fata_chain *frame,
 		const struct fata_netif_meta *meta);
@@ -254,7 +256,7 @@ int fata_netif_csum_complete(struct fata_view frame, const struct fata_netif_met
  * which takes each view (also when it fails). Stops at the first error from
  * `emit` and returns it. Errors: FATA_ENOTSUP for a gso_type other than
  * TCPV4; FATA_EINVAL when the frame is not Ethernet, IPv4 without
- * fragments and TCP laid out as hdr_len and csum_start say; FATA_ENOMEM.
+ * fragments and TCP at the offsets in hdr_len and csum_start; FATA_ENOMEM.
  */
 int fata_netif_gso_segment(struct fata_view frame, const struct fata_netif_meta *meta,
 		int (*emit)(void *ctx, struct fata_view segment), void *ctx);
