@@ -93,7 +93,7 @@ static const uint8_t ORDER[32] = {
  * windows signed in 61, 56 and 53 us in bench/tls/bearssl_speed.c.
  */
 static struct affine gen_table[GEN_WINDOWS][GEN_DIGIT_MAX];
-static int gen_table_ready;
+static int gen_table_once;
 
 /*
  * Add and subtract with carry. The overflow built-ins of GCC and Clang
@@ -600,7 +600,6 @@ static void gen_table_build(void)
 		for (int d = 0; d < GEN_WIDTH; d++)
 			point_double(&base, &base);
 	}
-	gen_table_ready = 1;
 }
 
 /*
@@ -665,8 +664,7 @@ static void point_mulgen(struct point *r, const uint8_t k[32])
 	struct point acc, t;
 	int32_t digit[GEN_WINDOWS];
 
-	if (!gen_table_ready)
-		gen_table_build();
+	tls_once(&gen_table_once, gen_table_build);
 
 	scalar_recode(digit, k);
 	point_set_infinity(&acc);

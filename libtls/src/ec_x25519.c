@@ -362,7 +362,7 @@ static const fe ED_BASE_Y = {
  * the first call of tls_x25519_base() and never changed afterwards.
  */
 static struct ed_niels base_table[BASE_WINDOWS][BASE_DIGIT_MAX];
-static int base_table_ready;
+static int base_table_once;
 
 /* r = p + q with the unified formula; r may be p or q. */
 static void ed_add(struct ed_point *r, const struct ed_point *p, const struct ed_point *q)
@@ -458,7 +458,6 @@ static void base_table_build(void)
 		for (int d = 0; d < BASE_WIDTH; d++)
 			ed_add(&base, &base, &base);
 	}
-	base_table_ready = 1;
 }
 
 /* r = f when mask is all ones, unchanged when it is 0. */
@@ -531,8 +530,7 @@ uint32_t tls_x25519_base(uint8_t out[32], const uint8_t scalar[32])
 	uint8_t k[32];
 	int32_t digit[BASE_WINDOWS];
 
-	if (!base_table_ready)
-		base_table_build();
+	tls_once(&base_table_once, base_table_build);
 
 	memcpy(k, scalar, 32);
 	k[0] &= 0xF8;

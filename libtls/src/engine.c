@@ -10,10 +10,10 @@
  * this CPU. They ask the CPU for its features (CPUID) on every call, and
  * inside a virtual machine each such query traps to the hypervisor and
  * costs microseconds, so they run once on this template, and every
- * connection copies its choices. Written once, on the first connection.
+ * connection copies its choices. tls_once() fills it on the first connection.
  */
 static br_ssl_engine_context engine_defaults;
-static int engine_defaults_ready;
+static int engine_defaults_once;
 
 static void engine_defaults_load(void)
 {
@@ -24,7 +24,6 @@ static void engine_defaults_load(void)
 	br_ssl_engine_set_default_aes_ccm(d);
 	br_ssl_engine_set_default_aes_cbc(d);
 	br_ssl_engine_set_default_rsavrfy(d);
-	engine_defaults_ready = 1;
 }
 
 /* Suites not in the configured list are never negotiated, so all record types are set up. */
@@ -32,8 +31,7 @@ static void engine_set_ciphers(br_ssl_engine_context *eng)
 {
 	const br_ssl_engine_context *d = &engine_defaults;
 
-	if (!engine_defaults_ready)
-		engine_defaults_load();
+	tls_once(&engine_defaults_once, engine_defaults_load);
 
 	br_ssl_engine_set_gcm(eng, d->igcm_in, d->igcm_out);
 	br_ssl_engine_set_aes_ctr(eng, d->iaes_ctr);
@@ -99,9 +97,9 @@ int tls_engine_setup(struct tls_conn *conn)
 
 	/*
 	 * 32 bytes from the platform seed BearSSL's HMAC_DRBG fully. Marking
-	 * the OS seeding as done stops BearSSL from also running its own
-	 * system seeder (RDRAND after a CPUID, or /dev/urandom) for every
-	 * connection; the field is public in bearssl_ssl.h for this state.
+	 * the OS seeding as done (a public field of bearssl_ssl.h) stops
+	 * BearSSL from also running its own system seeder, RDRAND after a
+	 * CPUID or /dev/urandom, for every connection.
 	 */
 	if (fata_entropy_fill(seed, sizeof seed) < 0)
 		return FATA_EIO;

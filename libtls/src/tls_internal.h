@@ -41,6 +41,15 @@
 /* Overwrites `len` bytes at `p` in a way the compiler keeps (secrets). */
 void tls_wipe(void *p, size_t len);
 
+/*
+ * Runs `init` once for the process, guarded by `*state` (a static int that
+ * starts at 0), and returns when it has finished. Several event loops may
+ * run TLS on different threads, and a second thread must not read a table
+ * that another thread is still filling, so a caller that finds the work in
+ * progress waits for it.
+ */
+void tls_once(int *state, void (*init)(void));
+
 /* Duplicates the NUL-terminated `s` with fata_alloc, or returns NULL. */
 char *tls_strdup(const char *s, size_t len);
 

@@ -17,6 +17,27 @@ void tls_wipe(void *p, size_t len)
 	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
+/* The states of a tls_once() guard. */
+enum { ONCE_NEW, ONCE_RUNNING, ONCE_DONE };
+
+void tls_once(int *state, void (*init)(void))
+{
+	if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == ONCE_DONE)
+		return;
+
+	int expected = ONCE_NEW;
+	if (__atomic_compare_exchange_n(state, &expected, ONCE_RUNNING, 0, __ATOMIC_ACQUIRE,
+			__ATOMIC_ACQUIRE)) {
+		init();
+		__atomic_store_n(state, ONCE_DONE, __ATOMIC_RELEASE);
+		return;
+	}
+
+	/* Another thread is running `init`, which takes at most milliseconds. */
+	while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != ONCE_DONE)
+		;
+}
+
 char *tls_strdup(const char *s, size_t len)
 {
 	char *copy = fata_alloc(len + 1);

@@ -7,10 +7,12 @@
  * vector of RFC 7748 section 5.2 (a few minutes; not run by CI).
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tls_ec.h"
 
@@ -667,7 +669,7 @@ START_TEST(p256_muladd_edge_cases)
 	memcpy(a, g, 65);
 	ck_assert_uint_eq(impl->muladd(a, NULL, 65, one, 32, n1, 32, BR_EC_secp256r1), 0);
 
-	/* A zero multiplier is an error, as BearSSL's contract says. */
+	/* BearSSL's muladd contract treats a zero multiplier as an error. */
 	memcpy(a, g, 65);
 	ck_assert_uint_eq(impl->muladd(a, NULL, 65, zero, 32, one, 32, BR_EC_secp256r1), 0);
 	memcpy(a, g, 65);
@@ -822,6 +824,54 @@ START_TEST(other_curves_delegated)
 }
 END_TEST
 
+/* State shared by the threads of the tls_once() test. */
+#define ONCE_THREADS 4
+static int once_state;
+static int once_calls;
+static int once_filled;
+static pthread_barrier_t once_start;
+
+/* Stands in for a table build: slow enough that the other threads arrive while it runs. */
+static void once_slow_init(void)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	__atomic_add_fetch(&once_calls, 1, __ATOMIC_RELAXED);
+	nanosleep(&pause, NULL);
+	once_filled = 1;
+}
+
+static void *once_thread(void *arg)
+{
+	int *saw_filled = arg;
+
+	pthread_barrier_wait(&once_start);
+	tls_once(&once_state, once_slow_init);
+	*saw_filled = once_filled;
+	return NULL;
+}
+
+START_TEST(once_runs_init_once)
+{
+	pthread_t threads[ONCE_THREADS];
+	int saw_filled[ONCE_THREADS] = { 0 };
+
+	ck_assert_int_eq(pthread_barrier_init(&once_start, NULL, ONCE_THREADS), 0);
+	for (int i = 0; i < ONCE_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, once_thread, &saw_filled[i]), 0);
+	for (int i = 0; i < ONCE_THREADS; i++)
+		ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+	pthread_barrier_destroy(&once_start);
+
+	ck_assert_int_eq(once_calls, 1);
+	for (int i = 0; i < ONCE_THREADS; i++)
+		ck_assert_int_eq(saw_filled[i], 1);
+
+	tls_once(&once_state, once_slow_init);
+	ck_assert_int_eq(once_calls, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tls-ec");
@@ -850,6 +900,7 @@ int main(void)
 	tcase_add_test(tc, ecdsa_signer_matches_bearssl);
 	tcase_add_test(tc, ecdsa_signer_rejects_bad_keys);
 	tcase_add_test(tc, other_curves_delegated);
+	tcase_add_test(tc, once_runs_init_once);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
