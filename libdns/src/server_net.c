@@ -357,29 +357,55 @@ static void accept_arm(struct fata_dns_server *srv)
 	fata_promise_then(srv->accept, conn_accepted, srv);
 }
 
+/* Closes the UDP socket of a start that failed, without waiting for it. */
+static void udp_abandon(struct fata_dns_server *srv)
+{
+	struct fata_promise *closed = fata_datagram_close(srv->udp);
+
+	if (closed)
+		fata_promise_then(closed, ignore_result, NULL);
+	srv->udp = NULL;
+}
+
+/*
+ * Binds UDP and listens on TCP at one address. With port 0, TCP takes the
+ * port that UDP got, and that port may already be taken for TCP, so a few
+ * fresh UDP ports are tried before FATA_EADDRINUSE is returned.
+ */
+static int bind_both(struct fata_dns_server *srv, struct fata_stack *stack,
+		const struct fata_sockaddr *local)
+{
+	int tries = local->port == 0 ? 8 : 1;
+	int err = 0;
+
+	for (int i = 0; i < tries; i++) {
+		struct fata_sockaddr bound = *local;
+
+		err = fata_stack_udp_bind(stack, local, &srv->udp);
+		if (err < 0)
+			return err;
+		if (bound.port == 0 && srv->udp->ops->get_local)
+			srv->udp->ops->get_local(srv->udp, &bound);
+
+		err = fata_stack_listen(stack, &bound, 64, NULL, &srv->listener);
+		if (err == 0)
+			return 0;
+		udp_abandon(srv);
+		if (err != FATA_EADDRINUSE)
+			return err;
+	}
+	return err;
+}
+
 int fata_dns_server_start(struct fata_dns_server *srv, struct fata_stack *stack,
 		const struct fata_sockaddr *local)
 {
-	struct fata_sockaddr bound = *local;
-	int err;
-
 	if (srv->started)
 		return FATA_ESTATE;
-	err = fata_stack_udp_bind(stack, local, &srv->udp);
+
+	int err = bind_both(srv, stack, local);
 	if (err < 0)
 		return err;
-	/* With port 0, TCP takes the port UDP got, so both serve one address. */
-	if (bound.port == 0 && srv->udp->ops->get_local)
-		srv->udp->ops->get_local(srv->udp, &bound);
-	err = fata_stack_listen(stack, &bound, 64, NULL, &srv->listener);
-	if (err < 0) {
-		struct fata_promise *closed = fata_datagram_close(srv->udp);
-
-		if (closed)
-			fata_promise_then(closed, ignore_result, NULL);
-		srv->udp = NULL;
-		return err;
-	}
 
 	srv->stack = stack;
 	srv->started = 1;

@@ -133,7 +133,9 @@ int fata_dns_server_add_notify(struct fata_dns_server *srv, const struct fata_so
 
 /*
  * Listens on `local` for UDP and TCP through `stack`, then starts the
- * secondary refreshes and the start-up NOTIFYs. Errors: from the stack's
+ * secondary refreshes and the start-up NOTIFYs. With port 0 both listen on
+ * the port the stack picks for UDP; when TCP already uses it, up to eight
+ * ports are tried. Errors: from the stack's
  * udp_bind and listen (FATA_EADDRINUSE, FATA_EPERM, ...), FATA_ESTATE when
  * already started; on error nothing stays open.
  */
