@@ -24,6 +24,10 @@
 #   CALLGRIND_QUERIES [20000]  queries sent to fata-dns under callgrind
 #   NSD_MINIMAL [0]        1 sets NSD's minimal-responses, which leaves out the NS
 #                          RRset of positive answers and the additional records
+#   REFLECTOR [1]          1 also measures bench-dns-reflector, which answers each query
+#                          with one read() and one write() on its own tap and looks nothing
+#                          up: the most that any server over a tap reaches here
+#   PIN [0]                1 runs every server on CPU 1 and dnsperf on CPU 0 (taskset)
 #   FATA_BUILD             build directory [build-bench next to bench/]
 #
 # The zone bench.example. and the query file come from bench/dns/make_zone.py:
@@ -36,12 +40,14 @@
 # 198.51.100.2/24 in namespace fn<PID>n, where NSD listens on port 5301 and
 # knotd on port 5302. NSD and knotd get their configuration, pid files and
 # databases in the temporary directory and are stopped by their PIDs.
-# Before the rounds, dig checks that the three servers return the same
-# status, flags and answer records for the first CHECK_QUERIES queries.
+# bench-dns-reflector sits behind tap fn<PID>r, 203.0.113.2, kernel side
+# 203.0.113.1/25. Before the rounds, dig checks that fata-dns, NSD and knotd
+# return the same status, flags and answer records for the first
+# CHECK_QUERIES queries.
 # Needs root, dnsperf, nsd, knot, bind9-dnsutils (dig), python3
 # and, for the profiles, linux-perf and valgrind. With CALLGRIND=1 a second
-# fata-dns runs under callgrind behind tap fn<PID>g, 203.0.113.2, kernel
-# side 203.0.113.1/24.
+# fata-dns runs under callgrind behind tap fn<PID>g, 203.0.113.130, kernel
+# side 203.0.113.129/25.
 # shellcheck source-path=SCRIPTDIR
 set -u -o pipefail
 # shellcheck disable=SC2034 # lib.sh reads bench_name
@@ -65,13 +71,20 @@ nsd_minimal=${NSD_MINIMAL:-0}
 perf_keep=${PERF_DIR:-}
 callgrind=${CALLGRIND:-0}
 callgrind_queries=${CALLGRIND_QUERIES:-20000}
+reflector=${REFLECTOR:-1}
+pin=${PIN:-0}
 qps_goal=1.5
 
 tools=(timeout dnsperf nsd knotd dig python3)
+[ "$pin" = 1 ] && tools+=(taskset)
 [ "$profile" = 1 ] && tools+=(perf)
 [ "$callgrind" = 1 ] && tools+=(valgrind callgrind_annotate)
 bench_setup "${tools[@]}"
 dns_bin=$(bench_program apps/dns/fata-dns) || exit 1
+[ "$reflector" = 1 ] && { reflector_bin=$(bench_program bench/bench-dns-reflector) || exit 1; }
+if [ "$pin" = 1 ] && [ "$(nproc)" -lt 2 ]; then
+	bench_die "PIN=1 needs two CPUs; this machine has $(nproc)"
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 client_ns=fn$$c
@@ -81,8 +94,16 @@ zone_name=bench.example
 zone_file=$bench_tmp/$zone_name.zone
 query_file=$bench_tmp/queries.txt
 servers=(fata-dns nsd knotd)
-declare -A addr=([fata-dns]=192.0.2.2 [nsd]=198.51.100.2 [knotd]=198.51.100.2)
-declare -A port=([fata-dns]=53 [nsd]=5301 [knotd]=5302)
+[ "$reflector" = 1 ] && servers+=(reflector)
+declare -A addr=([fata-dns]=192.0.2.2 [nsd]=198.51.100.2 [knotd]=198.51.100.2 [reflector]=203.0.113.2)
+declare -A port=([fata-dns]=53 [nsd]=5301 [knotd]=5302 [reflector]=53)
+# With PIN=1 the servers run on CPU 1 and dnsperf on CPU 0.
+server_cpu_set=()
+client_cpu_set=()
+if [ "$pin" = 1 ]; then
+	server_cpu_set=(taskset -c 1)
+	client_cpu_set=(taskset -c 0)
+fi
 declare -A pid=()
 
 make_data() {
@@ -159,6 +180,8 @@ make_network() {
 	bench_netns_add "$server_ns"
 	bench_tap_add "$client_ns" "$tap" 192.0.2.1/24
 	bench_veth_add "$client_ns" fn$$a 198.51.100.1/24 "$server_ns" fn$$b 198.51.100.2/24
+	[ "$reflector" = 1 ] && bench_tap_add "$client_ns" fn$$r 203.0.113.1/25
+	return 0
 }
 
 # Queries server $1 with dig from the client namespace, with the dig arguments that follow.
@@ -184,12 +207,15 @@ start_server() {
 	local name=$1 log=$bench_tmp/$1.log
 	case $name in
 	fata-dns)
-		bench_start "$client_ns" "$log" "$dns_bin" --net "tap:$tap" --ipv4 192.0.2.2/24 \
-			--port "${port[fata-dns]}" --stats "$zone_file" ;;
+		bench_start "$client_ns" "$log" "${server_cpu_set[@]}" "$dns_bin" --net "tap:$tap" \
+			--ipv4 192.0.2.2/24 --port "${port[fata-dns]}" --stats "$zone_file" ;;
 	nsd)
-		bench_start "$server_ns" "$log" nsd -d -c "$bench_tmp/nsd/nsd.conf" ;;
+		bench_start "$server_ns" "$log" "${server_cpu_set[@]}" nsd -d -c "$bench_tmp/nsd/nsd.conf" ;;
 	knotd)
-		bench_start "$server_ns" "$log" knotd -c "$bench_tmp/knot/knot.conf" ;;
+		bench_start "$server_ns" "$log" "${server_cpu_set[@]}" knotd -c "$bench_tmp/knot/knot.conf" ;;
+	reflector)
+		bench_start "$client_ns" "$log" "${server_cpu_set[@]}" "$reflector_bin" fn$$r \
+			"${addr[reflector]}" "${port[reflector]}" ;;
 	esac
 	pid[$name]=$bench_last_pid
 	wait_dns "$name" || bench_die "$name does not respond on ${addr[$name]} port ${port[$name]}." \
@@ -249,7 +275,7 @@ check_answers() {
 	head -n "$check_queries" "$query_file" >"$bench_tmp/check.txt"
 	printf '%s SOA\n%s NS\n' "$zone_name." "$zone_name." >>"$bench_tmp/check.txt"
 	total=$(wc -l <"$bench_tmp/check.txt")
-	for name in "${servers[@]}"; do
+	for name in fata-dns nsd knotd; do
 		dig_server "$name" +noall +comments +question +answer -f "$bench_tmp/check.txt" |
 			normalize_dig >"$bench_tmp/check-$name.txt"
 		replies=$(grep -c ' status ' "$bench_tmp/check-$name.txt")
@@ -264,7 +290,7 @@ check_answers() {
 	done
 	echo
 	echo "Replies to the first $check_queries queries plus SOA and NS: the same status," \
-		"flags and answer records from all servers"
+		"flags and answer records from fata-dns, NSD and knotd"
 	awk '$3 == "status" { print $4 }' "$bench_tmp/check-$reference.txt" | sort | uniq -c |
 		awk '{ printf "  %s %d", $2, $1 } END { print "" }'
 }
@@ -284,8 +310,8 @@ run_dnsperf() {
 	local name=$1 self=$BASHPID ticks out
 	shift
 	set_dnsperf_args "$name"
-	out=$(ip netns exec "$client_ns" timeout --foreground $((duration + 60)) dnsperf \
-		"${dnsperf_args[@]}" "$@" 2>&1) || bench_die "dnsperf against $name failed: $(tail -3 <<<"$out")"
+	out=$(ip netns exec "$client_ns" timeout --foreground $((duration + 60)) \
+		"${client_cpu_set[@]}" dnsperf "${dnsperf_args[@]}" "$@" 2>&1) || bench_die "dnsperf against $name failed: $(tail -3 <<<"$out")"
 	# dnsperf stops on SIGINT (Ctrl-C) and exits 0 with partial statistics.
 	grep -q 'Testing complete (interruption)' <<<"$out" && bench_die "dnsperf was interrupted"
 	echo "$out"
@@ -412,6 +438,11 @@ summary() {
 	fata_knot=$(bench_ratio "${median[fata-dns]}" "${median[knotd]}")
 	echo "Ratio fata-dns / NSD: $fata_nsd (goal at least $qps_goal: $(bench_goal "$fata_nsd" "$qps_goal"))"
 	echo "Ratio fata-dns / knotd: $fata_knot"
+	if [ "$reflector" = 1 ]; then
+		echo "Ratio reflector / NSD: $(bench_ratio "${median[reflector]}" "${median[nsd]}")" \
+			"(a server that makes one read() and one write() per query gets no more here)"
+		echo "Ratio fata-dns / reflector: $(bench_ratio "${median[fata-dns]}" "${median[reflector]}")"
+	fi
 	# shellcheck disable=SC2086
 	echo "Server + dnsperf CPU per query, NSD / fata-dns:" \
 		"$(bench_ratio "$(bench_median ${results_total[nsd]})" "$(bench_median ${results_total[fata-dns]})"),"\
@@ -461,21 +492,21 @@ profile_server() {
 callgrind_fata() {
 	local tap2=fn$$g file=$bench_tmp/callgrind.out out args total
 	head -n "$callgrind_queries" "$query_file" >"$bench_tmp/callgrind-queries.txt"
-	bench_tap_add "$client_ns" "$tap2" 203.0.113.1/24
+	bench_tap_add "$client_ns" "$tap2" 203.0.113.129/25
 
 	# Collecting only inside the event loop leaves out the zone load's instructions.
 	# NOTE: callgrind still counts the zone load's calls, so its call counts are not per query.
 	bench_start "$client_ns" "$bench_tmp/callgrind.log" valgrind --tool=callgrind \
 		--collect-atstart=no --toggle-collect=fata_loop_run_until \
-		--callgrind-out-file="$file" "$dns_bin" --net "tap:$tap2" --ipv4 203.0.113.2/24 \
+		--callgrind-out-file="$file" "$dns_bin" --net "tap:$tap2" --ipv4 203.0.113.130/25 \
 		--port 53 "$zone_file"
 	pid[callgrind]=$bench_last_pid
-	addr[callgrind]=203.0.113.2
+	addr[callgrind]=203.0.113.130
 	port[callgrind]=53
 	wait_dns callgrind 120 ||
 		bench_die "fata-dns under callgrind does not respond. Its log: $(tail -5 "$bench_tmp/callgrind.log")"
 
-	args=(-s 203.0.113.2 -p 53 -d "$bench_tmp/callgrind-queries.txt" -n 1 -c 1 -T 1 -q 10 -t 5)
+	args=(-s 203.0.113.130 -p 53 -d "$bench_tmp/callgrind-queries.txt" -n 1 -c 1 -T 1 -q 10 -t 5)
 	[ "$edns" = 1 ] && args+=(-e)
 	out=$(ip netns exec "$client_ns" timeout --foreground 600 dnsperf "${args[@]}" 2>&1) ||
 		bench_die "dnsperf against fata-dns under callgrind failed: $(tail -3 <<<"$out")"
