@@ -84,6 +84,14 @@ static int output_name_matches(const struct fata_dns_builder *b, size_t off,
 static int find_suffix(const struct fata_dns_builder *b, const uint8_t *suffix, uint16_t *off)
 {
 	for (unsigned i = 0; i < b->ncomp; i++) {
+		const uint8_t *target = b->buf + b->comp[i];
+
+		/*
+		 * Every target starts with a literal label, so its length byte and
+		 * first character rule out most candidates without the full walk.
+		 */
+		if (target[0] != suffix[0] || target[1] != suffix[1])
+			continue;
 		if (output_name_matches(b, b->comp[i], suffix)) {
 			*off = b->comp[i];
 			return 1;
@@ -92,19 +100,22 @@ static int find_suffix(const struct fata_dns_builder *b, const uint8_t *suffix, 
 	return 0;
 }
 
-/* Writes `name` at b->len, compressed when `compress`; FATA_ENOSPC past b->limit. */
-static int write_name(struct fata_dns_builder *b, const struct fata_dns_name *name, int compress)
+/*
+ * Writes the validated uncompressed name `wire` at b->len, compressed when
+ * `compress`. Returns FATA_ENOSPC past b->limit.
+ */
+static int write_name(struct fata_dns_builder *b, const uint8_t *wire, int compress)
 {
 	size_t p = 0;
 	size_t start = b->len;
 	uint16_t added[128];
 	unsigned nadded = 0;
 
-	while (name->wire[p] != 0) {
+	while (wire[p] != 0) {
 		uint16_t target;
-		size_t label = 1 + (size_t)name->wire[p];
+		size_t label = 1 + (size_t)wire[p];
 
-		if (compress && b->compress && find_suffix(b, name->wire + p, &target)) {
+		if (compress && b->compress && find_suffix(b, wire + p, &target)) {
 			if (b->len + 2 > b->limit)
 				goto nospace;
 			dns_put16(b->buf + b->len, (uint16_t)(0xc000 | target));
@@ -115,7 +126,7 @@ static int write_name(struct fata_dns_builder *b, const struct fata_dns_name *na
 			goto nospace;
 		if (b->len < 0x4000 && nadded < 128)
 			added[nadded++] = (uint16_t)b->len;
-		memcpy(b->buf + b->len, name->wire + p, label);
+		memcpy(b->buf + b->len, wire + p, label);
 		b->len += label;
 		p += label;
 	}
@@ -145,7 +156,7 @@ int fata_dns_build_question(struct fata_dns_builder *b, const struct fata_dns_qu
 		return FATA_ESTATE;
 	if (b->header.count[0] == UINT16_MAX)
 		return FATA_ENOSPC;
-	if (write_name(b, &q->name, 1) < 0)
+	if (write_name(b, q->name.wire, 1) < 0)
 		return FATA_ENOSPC;
 	if (b->len + 4 > b->limit) {
 		b->len = start;
@@ -171,10 +182,8 @@ static int write_compressed_rdata(struct fata_dns_builder *b, const struct fata_
 		if (n < 0)
 			return FATA_EINVAL;
 		if (*f == 'n') {
-			struct fata_dns_name name;
-
-			fata_dns_name_from_wire(rr->rdata + pos, (size_t)n, &name);
-			if (write_name(b, &name, 1) < 0)
+			/* dns_field_size() has checked the name's labels and length. */
+			if (write_name(b, rr->rdata + pos, 1) < 0)
 				return FATA_ENOSPC;
 		} else {
 			if (b->len + (size_t)n > b->limit)
@@ -205,7 +214,7 @@ int fata_dns_build_rr(struct fata_dns_builder *b, enum fata_dns_section section,
 		return FATA_ENOSPC;
 	b->section = section;
 
-	err = write_name(b, &rr->owner, 1);
+	err = write_name(b, rr->owner.wire, 1);
 	if (err < 0)
 		goto undo;
 	if (b->len + 10 > b->limit) {

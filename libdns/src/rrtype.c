@@ -16,18 +16,26 @@
 #define K DNS_TYPE_CANONICAL
 #define M DNS_TYPE_META
 
+/*
+ * Ordered by how often a server meets each type, because dns_type_info()
+ * searches linearly and runs for every record read or written: the address
+ * types and OPT, which nearly every query carries, come first.
+ */
 static const struct dns_type_info type_table[] = {
 	{ FATA_DNS_TYPE_A, "A", "A", 0 },
-	{ FATA_DNS_TYPE_NS, "NS", "n", C | D | K },
-	{ FATA_DNS_TYPE_CNAME, "CNAME", "n", C | D | K },
+	{ FATA_DNS_TYPE_OPT, "OPT", "O", M },
+	{ FATA_DNS_TYPE_AAAA, "AAAA", "a", 0 },
 	{ FATA_DNS_TYPE_SOA, "SOA", "nn4LLLL", C | D | K },
-	{ FATA_DNS_TYPE_PTR, "PTR", "n", C | D | K },
+	{ FATA_DNS_TYPE_NS, "NS", "n", C | D | K },
 	{ FATA_DNS_TYPE_MX, "MX", "2n", C | D | K },
 	{ FATA_DNS_TYPE_TXT, "TXT", "S", 0 },
-	{ FATA_DNS_TYPE_AAAA, "AAAA", "a", 0 },
+	{ FATA_DNS_TYPE_CNAME, "CNAME", "n", C | D | K },
+	{ FATA_DNS_TYPE_HTTPS, "HTTPS", "2NP", 0 },
+	{ FATA_DNS_TYPE_PTR, "PTR", "n", C | D | K },
 	/* RFC 2782 forbids compressing the target, RFC 3597 4 still asks receivers to expand it. */
 	{ FATA_DNS_TYPE_SRV, "SRV", "222N", D | K },
-	{ FATA_DNS_TYPE_OPT, "OPT", "O", M },
+	{ FATA_DNS_TYPE_SVCB, "SVCB", "2NP", 0 },
+	{ FATA_DNS_TYPE_CAA, "CAA", "1CV", 0 },
 	{ FATA_DNS_TYPE_DS, "DS", "211x", 0 },
 	{ FATA_DNS_TYPE_RRSIG, "RRSIG", "t114TT2Nb", K },
 	{ FATA_DNS_TYPE_NSEC, "NSEC", "NB", 0 },
@@ -35,13 +43,10 @@ static const struct dns_type_info type_table[] = {
 	{ FATA_DNS_TYPE_NSEC3, "NSEC3", "112hHB", 0 },
 	{ FATA_DNS_TYPE_NSEC3PARAM, "NSEC3PARAM", "112h", 0 },
 	{ FATA_DNS_TYPE_TLSA, "TLSA", "111x", 0 },
-	{ FATA_DNS_TYPE_SVCB, "SVCB", "2NP", 0 },
-	{ FATA_DNS_TYPE_HTTPS, "HTTPS", "2NP", 0 },
 	{ FATA_DNS_TYPE_TSIG, "TSIG", "N62m22m", M },
 	{ FATA_DNS_TYPE_IXFR, "IXFR", NULL, M },
 	{ FATA_DNS_TYPE_AXFR, "AXFR", NULL, M },
 	{ FATA_DNS_TYPE_ANY, "ANY", NULL, M },
-	{ FATA_DNS_TYPE_CAA, "CAA", "1CV", 0 },
 };
 
 #undef C
