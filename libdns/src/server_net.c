@@ -367,6 +367,9 @@ static void udp_abandon(struct fata_dns_server *srv)
 	srv->udp = NULL;
 }
 
+/* Ports tried with port 0 before start gives up with FATA_EADDRINUSE. */
+#define BIND_TRIES 8
+
 /*
  * Binds UDP and listens on TCP at one address. With port 0, TCP takes the
  * port that UDP got, and that port may already be taken for TCP, so a few
@@ -375,7 +378,7 @@ static void udp_abandon(struct fata_dns_server *srv)
 static int bind_both(struct fata_dns_server *srv, struct fata_stack *stack,
 		const struct fata_sockaddr *local)
 {
-	int tries = local->port == 0 ? 8 : 1;
+	int tries = local->port == 0 ? BIND_TRIES : 1;
 	int err = 0;
 
 	for (int i = 0; i < tries; i++) {
@@ -391,9 +394,14 @@ static int bind_both(struct fata_dns_server *srv, struct fata_stack *stack,
 		if (err == 0)
 			return 0;
 		udp_abandon(srv);
-		if (err != FATA_EADDRINUSE)
+		if (err != FATA_EADDRINUSE || tries == 1)
 			return err;
+		if (i + 1 < tries)
+			fata_log(FATA_LOG_INFO, "dns",
+					"TCP port %u is in use, so another UDP port is bound (try %d of %d)",
+					(unsigned)bound.port, i + 2, tries);
 	}
+	fata_log(FATA_LOG_WARN, "dns", "no port was free for both UDP and TCP in %d tries", tries);
 	return err;
 }
 

@@ -59,7 +59,8 @@ int tcpip_ip_is_local(struct tcpip_stack *stack, const struct fata_ipaddr *addr)
 
 /*
  * The Internet checksum (RFC 1071) of `len` bytes, continuing from the
- * unfolded 32-bit sum `sum`. Fold with tcpip_csum_fold().
+ * running sum `sum`: fata_csum_add() of fata/csum.h. tcpip_csum_fold()
+ * returns the value for the checksum field, as fata_csum_finish() does.
  */
 uint32_t tcpip_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t tcpip_csum_fold(uint32_t sum);

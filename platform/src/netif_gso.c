@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <fata/csum.h>
 #include <fata/error.h>
 #include <fata/netif.h>
 
@@ -22,28 +23,6 @@
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
-
-/* Adds `len` bytes as big-endian 16-bit words to the unfolded sum (RFC 1071). */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	uint64_t acc = sum;
-
-	for (; len >= 2; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
-}
-
-/* Folds the sum to 16 bits and complements it. */
-static uint16_t csum_finish(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -72,7 +51,7 @@ int fata_netif_csum_complete(struct fata_view frame, const struct fata_netif_met
 	 * gives the total. A result of zero goes out as all ones, which UDP
 	 * requires (RFC 768) and which is the same value for TCP.
 	 */
-	uint16_t csum = csum_finish(csum_add(0, data + meta->csum_start,
+	uint16_t csum = fata_csum_finish(fata_csum_add(0, data + meta->csum_start,
 			frame.len - meta->csum_start));
 	put16(data + field, csum ? csum : 0xffff);
 	return FATA_OK;
@@ -135,7 +114,7 @@ static int gso_build(struct fata_view frame, const struct gso_layout *l, uint32_
 	put16(p + l->ip + 2, (uint16_t)(hdr_len - l->ip + len));
 	put16(p + l->ip + 4, (uint16_t)(get16(src + l->ip + 4) + index));
 	put16(p + l->ip + 10, 0);
-	put16(p + l->ip + 10, csum_finish(csum_add(0, p + l->ip, l->ip_len)));
+	put16(p + l->ip + 10, fata_csum_finish(fata_csum_add(0, p + l->ip, l->ip_len)));
 
 	/* TCP: sequence number, flags, and the full checksum with the pseudo-header. */
 	uint32_t seq = ((uint32_t)get16(src + l->tcp + 4) << 16 | get16(src + l->tcp + 6)) +
@@ -148,10 +127,10 @@ static int gso_build(struct fata_view frame, const struct gso_layout *l, uint32_
 		p[l->tcp + 13] &= (uint8_t)~TCP_CWR;
 
 	size_t tcp_len = out->len - l->tcp;
-	uint32_t sum = csum_add(0, p + l->ip + 12, 8);
+	uint32_t sum = fata_csum_add(0, p + l->ip + 12, 8);
 	sum += IPV4_PROTO_TCP + (uint32_t)tcp_len;
 	put16(p + l->tcp + 16, 0);
-	put16(p + l->tcp + 16, csum_finish(csum_add(sum, p + l->tcp, tcp_len)));
+	put16(p + l->tcp + 16, fata_csum_finish(fata_csum_add(sum, p + l->tcp, tcp_len)));
 	return FATA_OK;
 }
 

@@ -10,40 +10,22 @@
 #   tcp           the kernel connects to a TCP listener of the tool
 #   dhcp          --dhcp gets a lease from dnsmasq in the namespace
 #   dhcp-timeout  --dhcp without a server fails after --dhcp-timeout seconds
-# Exits 77 without root, as meson expects for a skipped test.
+# Exits 77 without root or socat, as meson expects for a skipped test.
 set -u -o pipefail
 
 tool=${1:?usage: net_start.sh TOOL CASE}
 case_name=${2:?usage: net_start.sh TOOL CASE}
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "net_start.sh: skipped: needs root to create network namespaces and tap devices" >&2
-	exit 77
-fi
-for program in ip socat; do
-	if ! command -v "$program" >/dev/null; then
-		echo "net_start.sh: $program not found (apt-get install iproute2 socat)" >&2
-		exit 1
-	fi
-done
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require socat
 
-ns=fc$$
-tap=fc$$t
+netns_init fc
+ns=$netns_id
+tap=${netns_id}t
 work=$(mktemp -d "${TMPDIR:-/tmp}/fata-net-start.XXXXXX")
-# Background helpers such as dnsmasq (pids) and the tool (tool_pid), killed at exit.
-pids=()
+netns_remove_at_exit "$work"
+# The PID of the tool while it runs in the background. The trap ends it at exit.
 tool_pid=
-
-cleanup() {
-	local pid
-	for pid in ${tool_pid:-} "${pids[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 fail() {
 	echo "net_start.sh $case_name: FAIL: $*" >&2
@@ -66,7 +48,7 @@ wait_until() {
 	shift 2
 	for ((i = 0; i < tenths; i++)); do
 		"$@" >/dev/null 2>&1 && return 0
-		if [ -n "${tool_pid:-}" ] && ! kill -0 "$tool_pid" 2>/dev/null; then
+		if [ -n "${tool_pid:-}" ] && ! netns_alive "$tool_pid"; then
 			fail "fata-app-tool exited while waiting for $what"
 		fi
 		sleep 0.1
@@ -76,25 +58,23 @@ wait_until() {
 
 # Starts the tool in the background with the given options; sets tool_pid.
 start_tool() {
-	in_ns "$tool" "$@" >"$work/tool.out" 2>"$work/tool.log" &
-	tool_pid=$!
+	netns_start "$ns" "$tool" "$@" >"$work/tool.out" 2>"$work/tool.log"
+	tool_pid=$netns_last_pid
 }
 
 # Waits for the tool to exit and fails unless its status is 0.
 finish_tool() {
 	local status=0
-	wait "$tool_pid" || status=$?
+	netns_wait "$tool_pid" || status=$?
 	tool_pid=
 	[ "$status" -eq 0 ] || fail "fata-app-tool exited with status $status"
 }
 
-ip netns add "$ns" || fail "cannot create network namespace $ns"
-in_ns ip link set lo up
+netns_add "$ns" || fail "cannot create network namespace $ns"
 
 # The kernel side of the tap: the address the namespace's kernel uses.
 configure_kernel_side() {
-	in_ns ip addr add 192.0.2.1/24 dev "$tap" || fail "cannot address $tap"
-	in_ns ip link set "$tap" up || fail "cannot bring $tap up"
+	netns_set_addr "$ns" "$tap" 192.0.2.1/24 || fail "cannot address $tap and bring it up"
 }
 
 case_static() {
@@ -138,16 +118,14 @@ case_tcp() {
 
 case_dhcp() {
 	# A persistent tap, so dnsmasq can bind to it before the tool attaches.
-	in_ns ip tuntap add dev "$tap" mode tap || fail "cannot create tap $tap"
-	configure_kernel_side
+	netns_add_tap "$ns" "$tap" 192.0.2.1/24 || fail "cannot create tap $tap"
 
-	in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=0 \
+	netns_start "$ns" dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=0 \
 		--interface="$tap" --bind-interfaces --user=root \
 		--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,10m \
 		--dhcp-option=option:router,192.0.2.1 \
 		--dhcp-leasefile="$work/leases" --pid-file="$work/dnsmasq.pid" \
-		--log-facility="$work/dnsmasq.log" --log-dhcp &
-	pids+=($!)
+		--log-facility="$work/dnsmasq.log" --log-dhcp
 	wait_until "dnsmasq" 50 test -s "$work/dnsmasq.pid"
 
 	start_tool --net "tap:$tap" --dhcp --dhcp-timeout 20 --run-ms 200

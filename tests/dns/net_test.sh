@@ -3,8 +3,8 @@
 # namespace, queried by dig, kdig and nsupdate from the namespace's kernel.
 # The kernel side of the tap is 192.0.2.1, fata-dns is 192.0.2.2 (both in
 # TEST-NET-1). The namespace and tap are named fd<PID> and deleted at exit.
-# Exits 77 without root, or when fata-dns cannot serve on this libtcpip
-# build.
+# Exits 77 without root or one of the DNS tools, or when fata-dns cannot
+# serve on this libtcpip build.
 #
 # Usage: net_test.sh FATA_DNS DATA_DIR
 set -u
@@ -12,47 +12,31 @@ fata_dns=$1
 data=$2
 . "$(dirname "$0")/peer_common.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "net_test.sh: skipped: needs root to create a network namespace and a tap device" >&2
-	exit 77
-fi
-need ip iproute2
-need dig bind9-dnsutils
-need kdig knot-dnsutils
-need nsupdate bind9-dnsutils
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require dig:bind9-dnsutils kdig:knot-dnsutils nsupdate:bind9-dnsutils
 
-ns=fd$$
-tap=fd$$t
+netns_init fd
+ns=$netns_id
+tap=${netns_id}t
 tmp=$(mktemp -d)
+netns_remove_at_exit "$tmp"
 server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ]; then
-		kill "$server_pid" 2>/dev/null
-		wait "$server_pid" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 in_ns() {
 	ip netns exec "$ns" "$@"
 }
 
-ip netns add "$ns" || { echo "FAIL: cannot create network namespace $ns"; exit 1; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev "$tap" mode tap || { echo "FAIL: cannot create tap $tap"; exit 1; }
-in_ns ip addr add 192.0.2.1/24 dev "$tap"
-in_ns ip link set "$tap" up
+netns_add "$ns" || { echo "FAIL: cannot create network namespace $ns"; exit 1; }
+netns_add_tap "$ns" "$tap" 192.0.2.1/24 || { echo "FAIL: cannot create tap $tap"; exit 1; }
 
-ip netns exec "$ns" "$fata_dns" --net "tap:$tap" --ipv4 192.0.2.2/24 --port 53 \
+netns_start "$ns" "$fata_dns" --net "tap:$tap" --ipv4 192.0.2.2/24 --port 53 \
 	--tsig-keys "$data/keys.conf" --allow-transfer key=tsig-test.example --log-level debug \
-	"$data/peer.zone" 2>"$tmp/server.log" &
-server_pid=$!
+	"$data/peer.zone" 2>"$tmp/server.log"
+server_pid=$netns_last_pid
 for _ in $(seq 1 100); do
 	grep -q "serving on" "$tmp/server.log" && break
-	if ! kill -0 "$server_pid" 2>/dev/null; then
-		wait "$server_pid"
+	if ! netns_alive "$server_pid"; then
+		netns_wait "$server_pid"
 		server_pid=""
 		if grep -qi "not supported\|not implemented" "$tmp/server.log"; then
 			echo "net_test.sh: skipped: this libtcpip build cannot serve UDP and TCP yet" >&2

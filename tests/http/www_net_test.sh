@@ -11,46 +11,28 @@
 #           and a short load.
 #   client  http-fetch (the libhttp client) fetches from nginx in the
 #           namespace and from fata-www.
-# Exits 77 without root, or while libtcpip has no TCP, as meson expects for
-# a skipped test.
+# Exits 77 without root or one of the tools, or while libtcpip has no TCP,
+# as meson expects for a skipped test.
 set -u -o pipefail
 
 case_name=${1:?usage: www_net_test.sh CASE FATA_WWW HTTP_FETCH}
 www=${2:?usage: www_net_test.sh CASE FATA_WWW HTTP_FETCH}
 fetch=${3:?usage: www_net_test.sh CASE FATA_WWW HTTP_FETCH}
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "www_net_test.sh: skipped: needs root to create network namespaces and tap devices" >&2
-	exit 77
-fi
-for program in ip curl socat wrk nginx python3; do
-	if ! command -v "$program" >/dev/null; then
-		echo "www_net_test.sh: $program not found (apt-get install iproute2 curl socat wrk nginx-light python3)" >&2
-		exit 1
-	fi
-done
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require curl socat wrk:wrk nginx:nginx-light python3
 
-ns=fh$$
-bridge=fh$$b
-tap_www=fh$$w
-tap_fetch=fh$$f
+netns_init fh
+ns=$netns_id
+bridge=${netns_id}b
+tap_www=${netns_id}w
+tap_fetch=${netns_id}f
 work=$(mktemp -d "${TMPDIR:-/tmp}/fata-www-net.XXXXXX")
+netns_remove_at_exit "$work"
 chmod 755 "$work"
 www_pid=
-nginx_pid=
 checks=0
 failures=0
-
-cleanup() {
-	local pid
-	for pid in $www_pid $nginx_pid; do
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 die() {
 	echo "www_net_test.sh $case_name: FAIL: $*" >&2
@@ -82,15 +64,12 @@ in_ns() {
 }
 
 # The namespace: a bridge at 192.0.2.1 with two tap devices on it.
-ip netns add "$ns" || die "cannot create network namespace $ns"
-in_ns ip link set lo up
+netns_add "$ns" || die "cannot create network namespace $ns"
 in_ns ip link add "$bridge" type bridge || die "cannot create bridge $bridge"
-in_ns ip addr add 192.0.2.1/24 dev "$bridge"
-in_ns ip link set "$bridge" up
+netns_set_addr "$ns" "$bridge" 192.0.2.1/24 || die "cannot address bridge $bridge"
 for tap in "$tap_www" "$tap_fetch"; do
-	in_ns ip tuntap add dev "$tap" mode tap || die "cannot create tap $tap"
+	netns_add_tap "$ns" "$tap" || die "cannot create tap $tap"
 	in_ns ip link set "$tap" master "$bridge"
-	in_ns ip link set "$tap" up
 done
 
 # The served directory.
@@ -103,14 +82,13 @@ head -c 1048576 /dev/urandom >"$site/big.bin"
 chmod -R a+rX "$site"
 
 start_www() {
-	# Not through in_ns: a backgrounded function would make $! a subshell's PID.
-	ip netns exec "$ns" "$www" --net "tap:$tap_www" --ipv4 192.0.2.2/24 --port 80 "$site" \
-		>"$work/www.out" 2>"$work/www.log" &
-	www_pid=$!
+	netns_start "$ns" "$www" --net "tap:$tap_www" --ipv4 192.0.2.2/24 --port 80 "$site" \
+		>"$work/www.out" 2>"$work/www.log"
+	www_pid=$netns_last_pid
 	for _ in $(seq 1 100); do
 		grep -q "serving" "$work/www.log" && return 0
-		if ! kill -0 "$www_pid" 2>/dev/null; then
-			wait "$www_pid"
+		if ! netns_alive "$www_pid"; then
+			netns_wait "$www_pid"
 			www_pid=
 			if grep -q "not implemented\|FATA_ENOTSUP\|not supported" "$work/www.log"; then
 				echo "www_net_test.sh: skipped: this libtcpip build has no TCP yet" >&2
@@ -124,9 +102,9 @@ start_www() {
 }
 
 stop_www() {
-	kill -TERM "$www_pid"
 	local status=0
-	wait "$www_pid" || status=$?
+
+	netns_stop "$www_pid" || status=$?
 	www_pid=
 	expect "fata-www exit status after SIGTERM" "$status" 0
 }
@@ -244,9 +222,8 @@ case_client() {
 			}
 		}
 	EOF
-	ip netns exec "$ns" nginx -c "$work/nginx.conf" -e "$work/nginx-error.log" \
-		2>"$work/nginx.log" &
-	nginx_pid=$!
+	netns_start "$ns" nginx -c "$work/nginx.conf" -e "$work/nginx-error.log" \
+		2>"$work/nginx.log"
 	for _ in $(seq 1 50); do
 		in_ns curl -s -o /dev/null http://192.0.2.1:8081/a.txt && break
 		sleep 0.1

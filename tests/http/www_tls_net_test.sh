@@ -6,39 +6,23 @@
 # made by openssl for this run. curl and openssl s_client connect from the
 # namespace.
 # Usage: www_tls_net_test.sh FATA_WWW
-# Exits 77 without root, as meson expects for a skipped test.
+# Exits 77 without root, curl or openssl, as meson expects for a skipped test.
 set -u -o pipefail
 
 www=${1:?usage: www_tls_net_test.sh FATA_WWW}
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "www_tls_net_test.sh: skipped: needs root to create network namespaces and tap devices" >&2
-	exit 77
-fi
-for program in ip curl openssl; do
-	if ! command -v "$program" >/dev/null; then
-		echo "www_tls_net_test.sh: $program not found (apt-get install iproute2 curl openssl)" >&2
-		exit 1
-	fi
-done
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require curl openssl
 
-ns=fw$$
-tap=fw$$t
+netns_init fw
+ns=$netns_id
+tap=${netns_id}t
 work=$(mktemp -d "${TMPDIR:-/tmp}/fata-www-tls-net.XXXXXX")
+netns_remove_at_exit "$work"
 chmod 755 "$work"
 www_pid=
 checks=0
 failures=0
-
-cleanup() {
-	if [ -n "$www_pid" ]; then
-		kill -TERM "$www_pid" 2>/dev/null
-		wait "$www_pid" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 die() {
 	echo "www_tls_net_test.sh: FAIL: $*" >&2
@@ -85,11 +69,8 @@ for name in www other; do
 done
 
 # The namespace: the kernel at 192.0.2.1 on one tap device.
-ip netns add "$ns" || die "cannot create network namespace $ns"
-in_ns ip link set lo up
-in_ns ip tuntap add dev "$tap" mode tap || die "cannot create tap $tap"
-in_ns ip addr add 192.0.2.1/24 dev "$tap"
-in_ns ip link set "$tap" up
+netns_add "$ns" || die "cannot create network namespace $ns"
+netns_add_tap "$ns" "$tap" 192.0.2.1/24 || die "cannot create tap $tap"
 
 site=$work/site
 mkdir -p "$site/sub"
@@ -99,19 +80,18 @@ printf 'sub\n' >"$site/sub/index.html"
 head -c 1048576 /dev/urandom >"$site/big.bin"
 chmod -R a+rX "$site"
 
-# Not through in_ns: a backgrounded function would make $! a subshell's PID.
-ip netns exec "$ns" "$www" --net "tap:$tap" --ipv4 192.0.2.2/24 \
+netns_start "$ns" "$www" --net "tap:$tap" --ipv4 192.0.2.2/24 \
 	--tls-cert "$work/www.crt" --tls-key "$work/www.key" --http-port 80 --stats "$site" \
-	>"$work/www.out" 2>"$work/www.log" &
-www_pid=$!
+	>"$work/www.out" 2>"$work/www.log"
+www_pid=$netns_last_pid
 started=
 for _ in $(seq 1 100); do
 	if grep -q "serving plain HTTP on port 80" "$work/www.log"; then
 		started=1
 		break
 	fi
-	if ! kill -0 "$www_pid" 2>/dev/null; then
-		wait "$www_pid"
+	if ! netns_alive "$www_pid"; then
+		netns_wait "$www_pid"
 		www_pid=
 		if grep -q "not implemented\|FATA_ENOTSUP\|not supported" "$work/www.log"; then
 			echo "www_tls_net_test.sh: skipped: this libtcpip build has no TCP yet" >&2
@@ -177,9 +157,8 @@ expect_no_match "Plain HTTP reply on 443" "$reply" "HTTP/"
 expect "Plain HTTP on 80" "$(in_ns curl -s --max-time 20 http://192.0.2.2/a.txt)" "hello, world"
 expect "HTTPS after the plain requests" "$(tcurl "$base/a.txt")" "hello, world"
 
-kill -TERM "$www_pid"
 rc=0
-wait "$www_pid" || rc=$?
+netns_stop "$www_pid" || rc=$?
 www_pid=
 expect "fata-www exit status after SIGTERM" "$rc" 0
 expect_match "TLS handshakes counted" "$(cat "$work/www.log")" \

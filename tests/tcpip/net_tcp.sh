@@ -20,7 +20,7 @@ require_root socat python3 sha256sum ss sysctl
 big=$((100 * 1024 * 1024))
 make_namespace
 # fata-tcpip-tool gets its own tap on another subnet; the kernel is 198.51.100.1 there.
-tool_tap=$prefix$$u
+tool_tap=${netns_id}u
 make_tap "$tool_tap" 198.51.100.1/24
 tool=("$tool_bin" --net "tap:$tool_tap" --ipv4 198.51.100.2/24 "${offload_args[@]}")
 echo "# offloads ${FATA_NET_OFFLOAD:-on}"
@@ -72,8 +72,7 @@ start_bg sink socat -u TCP-LISTEN:5001,reuseaddr SYSTEM:"sha256sum > $work/sink.
 wait_listen 5001
 in_ns "${tool[@]}" send 198.51.100.1 5001 "$big" >"$work/send.log" 2>&1 ||
 	fail "fata-tcpip-tool send"
-wait "${pids[-1]}"
-unset 'pids[-1]'
+netns_wait "$netns_last_pid"
 expect=$("$tool_bin" pattern "$big" | sha256sum | cut -d' ' -f1)
 [ "$(cut -d' ' -f1 "$work/sink.sha")" = "$expect" ] || fail "kernel server got other bytes"
 echo "ok Fata client to kernel server, 100 MB, SHA-256 match"
@@ -82,8 +81,7 @@ echo "ok Fata client to kernel server, 100 MB, SHA-256 match"
 start_bg source socat -u OPEN:"$work/source" TCP-LISTEN:5002,reuseaddr
 wait_listen 5002
 got=$(in_ns "${tool[@]}" recv 198.51.100.1 5002 2>"$work/recv.log" | sha256sum | cut -d' ' -f1)
-wait "${pids[-1]}"
-unset 'pids[-1]'
+netns_wait "$netns_last_pid"
 rm -f "$work/source"
 [ "$got" = "$expect" ] || fail "Fata client received other bytes from the kernel"
 echo "ok kernel server to Fata client, 100 MB, SHA-256 match"

@@ -2,39 +2,21 @@
 # TLS over Fata's own TCP/IP stack. tls-echo runs on libtcpip (192.0.2.2)
 # over a tap device in a network namespace made for this run. openssl and
 # gnutls talk to it from the kernel side of the tap (192.0.2.1).
-# Needs root, and exits 77 without it.
+# Needs root, openssl and gnutls-cli, and exits 77 without them.
 # Usage: net-test.sh TLS_ECHO MAKE_CERTS
 set -u -o pipefail
 
 echo_bin=${1:?usage: net-test.sh TLS_ECHO MAKE_CERTS}
 make_certs=${2:?usage: net-test.sh TLS_ECHO MAKE_CERTS}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: needs root for network namespaces and tap devices" >&2
-	exit 77
-fi
-for tool in ip openssl gnutls-cli; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "skipped: $tool is not installed" >&2
-		exit 77
-	fi
-done
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require openssl gnutls-cli:gnutls-bin
 
-ns=fs$$
-tap=fst$$
+netns_init fs
+ns=$netns_id
+tap=${netns_id}t
 work=$(mktemp -d /tmp/fata-tls-net.XXXXXX)
-pids=()
-
-cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+netns_remove_at_exit "$work"
 
 in_ns() {
 	ip netns exec "$ns" "$@"
@@ -49,11 +31,8 @@ fail() {
 }
 
 sh "$make_certs" "$work" || fail "making test certificates"
-ip netns add "$ns" || fail "ip netns add $ns"
-in_ns ip link set lo up
-in_ns ip tuntap add dev "$tap" mode tap || fail "creating tap $tap"
-in_ns ip addr add 192.0.2.1/24 dev "$tap"
-in_ns ip link set "$tap" up
+netns_add "$ns" || fail "ip netns add $ns"
+netns_add_tap "$ns" "$tap" 192.0.2.1/24 || fail "creating tap $tap"
 
 fata=(--net "tap:$tap" --ipv4 192.0.2.2/24)
 passed=0
@@ -83,9 +62,8 @@ wait_port() {
 }
 
 s_client_to_fata() {
-	in_ns "$echo_bin" "${fata[@]}" --cert "$work/rsa.crt" --key "$work/rsa.key" \
-		--port 4433 --line --count 3 >"$work/server1.log" 2>&1 &
-	pids+=($!)
+	netns_start "$ns" "$echo_bin" "${fata[@]}" --cert "$work/rsa.crt" --key "$work/rsa.key" \
+		--port 4433 --line --count 3 >"$work/server1.log" 2>&1
 	wait_port 4433 || return 1
 	printf 'hello over tap\n' | (cd "$work" && in_ns timeout 20 openssl s_client \
 		-connect 192.0.2.2:4433 -servername localhost -CAfile ca.crt \
@@ -101,9 +79,8 @@ gnutls_cli_to_fata() {
 }
 
 fata_to_s_server() {
-	(cd "$work" && in_ns openssl s_server -accept 192.0.2.1:4434 -cert rsa.crt \
-		-key rsa.key -naccept 1 -rev -quiet) >"$work/s_server.log" 2>&1 &
-	pids+=($!)
+	netns_start "$ns" openssl s_server -accept 192.0.2.1:4434 -cert "$work/rsa.crt" \
+		-key "$work/rsa.key" -naccept 1 -rev -quiet >"$work/s_server.log" 2>&1
 	sleep 1
 	in_ns timeout 20 "$echo_bin" "${fata[@]}" --connect 192.0.2.1:4434 --name localhost \
 		--ca "$work/ca.crt" --message "reverse me" >"$work/client.log" 2>&1
@@ -111,9 +88,8 @@ fata_to_s_server() {
 }
 
 fata_refuses_wrong_name() {
-	(cd "$work" && in_ns openssl s_server -accept 192.0.2.1:4435 -cert rsa.crt \
-		-key rsa.key -naccept 1 -rev -quiet) >"$work/s_server2.log" 2>&1 &
-	pids+=($!)
+	netns_start "$ns" openssl s_server -accept 192.0.2.1:4435 -cert "$work/rsa.crt" \
+		-key "$work/rsa.key" -naccept 1 -rev -quiet >"$work/s_server2.log" 2>&1
 	sleep 1
 	! in_ns timeout 20 "$echo_bin" "${fata[@]}" --connect 192.0.2.1:4435 \
 		--name wrong.example.test --ca "$work/ca.crt" --message x \

@@ -6,9 +6,11 @@
  */
 #include <string.h>
 
+#include <fata/csum.h>
 #include <fata/error.h>
 
 #include "../ip.h"
+#include "../packet.h"
 #include "tcp_wire.h"
 
 /* Returns the length a known option kind must have, 0 for variable or unknown. */
@@ -218,50 +220,20 @@ int tcp_segment_parse(struct fata_view seg, struct tcp_segment *out)
 	return 0;
 }
 
-/* Folds a 32-bit one's complement sum to 16 bits, without complementing. */
-static uint32_t fold16(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-/*
- * Adds `len` bytes that start `offset` bytes into the checksummed data. A
- * piece that starts at an odd offset has its 16-bit sum byte-swapped,
- * because shifting data by one byte swaps the bytes of its one's
- * complement sum (RFC 1071 section 2, "byte order independence").
- */
-static uint32_t sum_piece(uint32_t sum, const uint8_t *data, size_t len, size_t offset)
-{
-	uint32_t piece = fold16(tcpip_csum_add(0, data, len));
-
-	if (offset & 1)
-		piece = ((piece & 0xff) << 8) | (piece >> 8);
-	return fold16(sum + piece);
-}
-
 uint16_t tcp_checksum_chain(const struct fata_ipaddr *src, const struct fata_ipaddr *dst,
 		const struct fata_chain *data)
 {
-	uint32_t sum = fold16(tcpip_csum_pseudo(src, dst, 6, data->len));
-	size_t offset = 0;
+	uint32_t sum = tcpip_csum_pseudo(src, dst, 6, data->len);
 
-	for (uint32_t i = 0; i < data->count; i++) {
-		struct fata_view v = data->views[i];
-		sum = sum_piece(sum, fata_view_data(v), v.len, offset);
-		offset += v.len;
-	}
-	return tcpip_csum_fold(sum);
+	return tcpip_csum_fold(tcpip_csum_chain(sum, data));
 }
 
 int tcp_checksum_ok(const struct fata_ipaddr *src, const struct fata_ipaddr *dst,
 		struct fata_view seg)
 {
-	uint32_t sum = fold16(tcpip_csum_pseudo(src, dst, 6, seg.len));
+	uint32_t sum = tcpip_csum_pseudo(src, dst, 6, seg.len);
 
-	sum = sum_piece(sum, fata_view_data(seg), seg.len, 0);
-	return tcpip_csum_fold(sum) == 0;
+	return tcpip_csum_fold(tcpip_csum_add(sum, fata_view_data(seg), seg.len)) == 0;
 }
 
 int tcp_segment_build(struct tcp_out *out, const struct fata_ipaddr *src, uint16_t src_port,
@@ -297,7 +269,7 @@ int tcp_segment_build(struct tcp_out *out, const struct fata_ipaddr *src, uint16
 	fata_chain_init(&out->payload);
 
 	if (out->csum_partial)
-		put_be16(h + 16, (uint16_t)fold16(tcpip_csum_pseudo(src, dst, 6, frame->len)));
+		put_be16(h + 16, fata_csum_fold(tcpip_csum_pseudo(src, dst, 6, frame->len)));
 	else
 		put_be16(h + 16, tcp_checksum_chain(src, dst, frame));
 	return 0;

@@ -7,6 +7,7 @@
 #include <fata/buf.h>
 #include <fata/clock.h>
 #include <fata/counter.h>
+#include <fata/csum.h>
 #include <fata/datagram.h>
 #include <fata/entropy.h>
 #include <fata/error.h>

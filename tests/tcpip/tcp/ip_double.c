@@ -113,36 +113,3 @@ int tcpip_ip_is_local(struct tcpip_stack *stack, const struct fata_ipaddr *addr)
 {
 	return fata_ipaddr_equal(&stack->addr, addr);
 }
-
-uint32_t tcpip_csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t acc = sum;
-
-	for (; len >= 2; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
-}
-
-uint16_t tcpip_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-uint32_t tcpip_csum_pseudo(const struct fata_ipaddr *src, const struct fata_ipaddr *dst,
-		uint8_t proto, uint32_t len)
-{
-	size_t n = src->family == FATA_AF_INET6 ? 16 : 4;
-	uint64_t acc = (uint64_t)tcpip_csum_add(0, src->bytes, n) + tcpip_csum_add(0, dst->bytes, n);
-
-	acc += proto + (len >> 16) + (len & 0xffff);
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
-}

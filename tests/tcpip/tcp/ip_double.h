@@ -1,8 +1,8 @@
 /*
  * A stand-in for libtcpip's IP layer, so the TCP layer can be tested on its
- * own: tcpip_ip_output() hands each segment to a hook the test installs,
- * and the checksum helpers follow RFC 1071. With offloads it acts as the
- * device and the peer's GRO at once. It checks a partial checksum against
+ * own: tcpip_ip_output() hands each segment to a hook the test installs.
+ * The checksum helpers come from libtcpip's checksum.c. With offloads the
+ * stand-in acts as the device and the peer's GRO at once. It checks a partial checksum against
  * the pseudo-header sum and completes it, and it hands a TSO frame on
  * whole, as the coalesced segment a GRO receiver would get.
  */
