@@ -5,7 +5,8 @@
  *     fata-dns [options] [ZONE=]ZONEFILE...
  *
  * A ZONEFILE without "ZONE=" takes its origin from its first $ORIGIN line
- * or from the owner of its SOA record.
+ * or from the owner of its SOA record. $INCLUDE reads other files, a
+ * relative path from the directory of the file that includes it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,30 +30,53 @@
 /* Zone and key files larger than this are rejected, to bound memory. */
 #define DNS_APP_FILE_MAX (256u * 1024 * 1024)
 
-/* Reads a whole file into a new buffer. Returns 0 or -1 with the error logged. */
-static int read_file(const char *path, char **data, size_t *len)
+/* Maps the errno of a failed open or read to the closest error of fata/error.h. */
+static int file_error(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return FATA_ENOENT;
+	case EACCES:
+	case EPERM:
+		return FATA_EPERM;
+	case ENOMEM:
+		return FATA_ENOMEM;
+	default:
+		return FATA_EIO;
+	}
+}
+
+/*
+ * Reads a whole file into a new buffer that the caller frees. Returns 0,
+ * or a negative error with a reason that names the path in `why`.
+ */
+static int read_file(const char *path, char **data, size_t *len, char *why, size_t why_size)
 {
 	struct stat st;
 	char *buf;
 	size_t got = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		fata_log(FATA_LOG_ERROR, "fata-dns", "cannot open %s: %s", path, strerror(errno));
+		err = errno;
+		snprintf(why, why_size, "cannot open %s: %s", path, strerror(err));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return file_error(err);
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > DNS_APP_FILE_MAX) {
-		fata_log(FATA_LOG_ERROR, "fata-dns", "%s is not a regular file of at most %u bytes",
-				path, DNS_APP_FILE_MAX);
+		snprintf(why, why_size, "%s is not a regular file of at most %u bytes", path,
+				DNS_APP_FILE_MAX);
 		close(fd);
-		return -1;
+		return FATA_EINVAL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
+		snprintf(why, why_size, "cannot read %s: out of memory", path);
 		close(fd);
-		return -1;
+		return FATA_ENOMEM;
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
@@ -60,11 +84,12 @@ static int read_file(const char *path, char **data, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fata_log(FATA_LOG_ERROR, "fata-dns", "cannot read %s: %s", path,
-					n < 0 ? strerror(errno) : "file shrank while reading");
+			err = n < 0 ? errno : 0;
+			snprintf(why, why_size, "cannot read %s: %s", path,
+					n < 0 ? strerror(err) : "file shrank while reading");
 			free(buf);
 			close(fd);
-			return -1;
+			return n < 0 ? file_error(err) : FATA_EIO;
 		}
 		got += (size_t)n;
 	}
@@ -72,6 +97,61 @@ static int read_file(const char *path, char **data, size_t *len)
 	*data = buf;
 	*len = got;
 	return 0;
+}
+
+/* Reads a key or zone file named on the command line. Returns 0 or -1 with the error logged. */
+static int read_top_file(const char *path, char **data, size_t *len)
+{
+	char why[512];
+
+	if (read_file(path, data, len, why, sizeof why) < 0) {
+		fata_log(FATA_LOG_ERROR, "fata-dns", "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The $INCLUDE loader: a relative `name` is read from the directory of
+ * `parent`, the including file's path, and an absolute one as it is. The
+ * path it read is the display name, so errors and nested includes use it.
+ */
+static int load_include(void *arg, const char *name, const char *parent,
+		struct fata_dns_zone_include *out, char *why, size_t why_size)
+{
+	const char *slash = strrchr(parent, '/');
+	size_t dir_len = name[0] != '/' && slash ? (size_t)(slash - parent) + 1 : 0;
+	size_t name_len = strlen(name);
+	char *path = malloc(dir_len + name_len + 1);
+	char *text;
+	size_t len;
+	int rc;
+
+	(void)arg;
+	if (!path) {
+		snprintf(why, why_size, "out of memory");
+		return FATA_ENOMEM;
+	}
+	memcpy(path, parent, dir_len);
+	memcpy(path + dir_len, name, name_len + 1);
+
+	rc = read_file(path, &text, &len, why, why_size);
+	if (rc < 0) {
+		free(path);
+		return rc;
+	}
+	out->text = text;
+	out->len = len;
+	out->name = path;
+	out->handle = text;
+	return 0;
+}
+
+static void release_include(void *arg, const struct fata_dns_zone_include *file)
+{
+	(void)arg;
+	free(file->handle);
+	free((char *)file->name);
 }
 
 static void log_parse_error(const struct fata_dns_zone_error *err)
@@ -98,7 +178,7 @@ static int load_keys(struct fata_dns_server *srv, const char *path)
 	size_t len;
 	int rc;
 
-	if (read_file(path, &text, &len) < 0)
+	if (read_top_file(path, &text, &len) < 0)
 		return -1;
 	rc = fata_dns_keyfile_parse(text, len, path, add_key, srv, &err);
 	free(text);
@@ -123,7 +203,11 @@ static int load_zone(struct fata_dns_server *srv, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	const char *path = eq ? eq + 1 : arg;
-	struct fata_dns_zone_options opt = { .file = path };
+	struct fata_dns_zone_options opt = {
+		.file = path,
+		.include = load_include,
+		.include_release = release_include,
+	};
 	struct fata_dns_zone_error err;
 	struct fata_dns_zone *zone;
 	struct fata_dns_name origin;
@@ -131,7 +215,7 @@ static int load_zone(struct fata_dns_server *srv, const char *arg)
 	size_t len;
 	int rc;
 
-	if (read_file(path, &text, &len) < 0)
+	if (read_top_file(path, &text, &len) < 0)
 		return -1;
 
 	if (eq) {
@@ -275,7 +359,9 @@ int main(int argc, char **argv)
 	struct fata_app_info info = {
 		.name = "fata-dns",
 		.usage_args = "[ZONE=]ZONEFILE...",
-		.summary = "Serve DNS zones authoritatively, with UPDATE, TSIG, AXFR and NOTIFY.",
+		.summary = "Serve DNS zones authoritatively, with UPDATE, TSIG, AXFR and NOTIFY. "
+			"A ZONEFILE may read other files with $INCLUDE: a relative path is read "
+			"from the directory of the file that includes it.",
 		.options = dns_app_options,
 		.option_count = dns_app_option_count,
 		.ctx = &cfg,

@@ -6,6 +6,12 @@
  * Tokens keep their escapes (\X, \DDD), so each field decodes them the way
  * its syntax needs. Quoted strings lose their outer quotes and are marked,
  * because "\#" and other keywords only count unquoted.
+ *
+ * $INCLUDE parses the included text with the same parser, recursively:
+ * the including file's position and defaults are saved in a frame,
+ * replaced while the included text runs, and put back after it. Tokens
+ * point into the text of the current file, so everything the $INCLUDE
+ * line gives is decoded before the included text replaces them.
  */
 #include <string.h>
 
@@ -44,6 +50,11 @@ struct zone_parser {
 	uint16_t class_;
 	int allow_meta;
 
+	/* $INCLUDE: the loader and the display names of the files being read, outermost first. */
+	const struct fata_dns_zone_options *opt;
+	unsigned depth;
+	const char *files[FATA_DNS_ZONE_INCLUDE_DEPTH + 1];
+
 	struct fata_dns_zone_error *err;
 	uint8_t rdata[65536];
 };
@@ -51,11 +62,34 @@ struct zone_parser {
 static int parse_error(struct zone_parser *zp, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Points err->file at the current file's name, copied when it belongs to an included file. */
+static void error_file(struct zone_parser *zp)
+{
+	struct fata_dns_zone_error *err = zp->err;
+	const char *name = zp->files[zp->depth];
+	size_t len = strlen(name);
+	size_t keep = sizeof err->file_name - 4;
+
+	if (zp->depth == 0) {
+		err->file = name;
+		return;
+	}
+	if (len < sizeof err->file_name) {
+		memcpy(err->file_name, name, len + 1);
+	} else {
+		/* The end of a long path names the file, while its start is often a shared directory. */
+		memcpy(err->file_name, "...", 3);
+		memcpy(err->file_name + 3, name + len - keep, keep + 1);
+	}
+	err->file = err->file_name;
+}
+
 static int parse_error(struct zone_parser *zp, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (zp->err) {
+		error_file(zp);
 		zp->err->line = line;
 		va_start(ap, fmt);
 		fata_vsnprintf(zp->err->reason, sizeof zp->err->reason, fmt, ap);
@@ -206,7 +240,221 @@ static int token_is(const struct dns_token *t, const char *word)
 	return 1;
 }
 
-static int directive(struct zone_parser *zp)
+/*
+ * One $INCLUDE: the file name and the loaded file, and the including
+ * file's position and defaults, saved while the included file is parsed.
+ */
+struct include_frame {
+	const char *text;
+	size_t len;
+	size_t pos;
+	unsigned line;
+	struct fata_dns_name origin;
+	int has_origin;
+	struct fata_dns_name owner;
+	int has_owner;
+	uint32_t ttl_default;
+	int has_ttl_default;
+	uint32_t ttl_last;
+	int has_ttl_last;
+
+	struct fata_dns_zone_include file;
+	const char *display;  /* file.name, or `name` when the loader gave none */
+	char name[FATA_DNS_ZONE_INCLUDE_NAME_MAX];
+	char why[192];  /* the loader's reason, as long as fata_dns_zone_error.reason */
+};
+
+static void frame_save(const struct zone_parser *zp, struct include_frame *f)
+{
+	f->text = zp->text;
+	f->len = zp->len;
+	f->pos = zp->pos;
+	f->line = zp->line;
+	f->origin = zp->origin;
+	f->has_origin = zp->has_origin;
+	f->owner = zp->owner;
+	f->has_owner = zp->has_owner;
+	f->ttl_default = zp->ttl_default;
+	f->has_ttl_default = zp->has_ttl_default;
+	f->ttl_last = zp->ttl_last;
+	f->has_ttl_last = zp->has_ttl_last;
+}
+
+static void frame_restore(struct zone_parser *zp, const struct include_frame *f)
+{
+	zp->text = f->text;
+	zp->len = f->len;
+	zp->pos = f->pos;
+	zp->line = f->line;
+	zp->origin = f->origin;
+	zp->has_origin = f->has_origin;
+	zp->owner = f->owner;
+	zp->has_owner = f->has_owner;
+	zp->ttl_default = f->ttl_default;
+	zp->has_ttl_default = f->has_ttl_default;
+	zp->ttl_last = f->ttl_last;
+	zp->has_ttl_last = f->has_ttl_last;
+}
+
+/* Decodes the file name token's escapes into f->name. */
+static int include_name(struct zone_parser *zp, const struct dns_token *t, struct include_frame *f)
+{
+	size_t i = 0, n = 0;
+
+	if (t->len == 0)
+		return parse_error(zp, zp->entry_line, "$INCLUDE file name is empty");
+	while (i < t->len) {
+		int c = dns_text_unescape(t->text, t->len, &i);
+
+		if (c < 0)
+			return parse_error(zp, zp->entry_line, "invalid escape in $INCLUDE file name '%.*s'",
+					(int)t->len, t->text);
+		if (c == 0)
+			return parse_error(zp, zp->entry_line,
+					"$INCLUDE file name '%.*s' contains a NUL byte", (int)t->len, t->text);
+		if (n + 1 >= sizeof f->name)
+			return parse_error(zp, zp->entry_line,
+					"$INCLUDE file name is longer than %d bytes",
+					FATA_DNS_ZONE_INCLUDE_NAME_MAX - 1);
+		f->name[n++] = (char)c;
+	}
+	f->name[n] = '\0';
+	return 0;
+}
+
+static int parse_all(struct zone_parser *zp, fata_dns_zone_rr_fn fn, void *arg, int only_one);
+
+static void include_release(struct zone_parser *zp, struct include_frame *f)
+{
+	if (zp->opt->include_release)
+		zp->opt->include_release(zp->opt->include_arg, &f->file);
+}
+
+/*
+ * Calls the loader for f->name and checks what it returned. A file that
+ * fails the checks goes back to the loader at once.
+ */
+static int include_load(struct zone_parser *zp, struct include_frame *f)
+{
+	const struct fata_dns_zone_options *opt = zp->opt;
+	int rc;
+
+	memset(&f->file, 0, sizeof f->file);
+	f->why[0] = '\0';
+	rc = opt->include(opt->include_arg, f->name, zp->files[zp->depth], &f->file, f->why,
+			sizeof f->why);
+	if (rc < 0) {
+		f->why[sizeof f->why - 1] = '\0';
+		parse_error(zp, zp->entry_line, "cannot include '%s': %s", f->name,
+				f->why[0] ? f->why : fata_strerror(rc));
+		return rc;
+	}
+	f->display = f->file.name ? f->file.name : f->name;
+
+	/* Only a name already being read can loop, so including one file twice in a row is legal. */
+	for (unsigned k = 0; k <= zp->depth; k++) {
+		if (strcmp(zp->files[k], f->display) == 0) {
+			parse_error(zp, zp->entry_line,
+					"$INCLUDE of '%s' is a loop: that file is already being read",
+					f->display);
+			include_release(zp, f);
+			return FATA_EINVAL;
+		}
+	}
+	if (!f->file.text && f->file.len > 0) {
+		parse_error(zp, zp->entry_line, "include loader returned no text for '%s'", f->name);
+		include_release(zp, f);
+		return FATA_EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Parses the included file of f->name with `origin` (NULL: the current
+ * one) and then puts back the including file's position and defaults.
+ */
+static int include_parse(struct zone_parser *zp, struct include_frame *f,
+		const struct fata_dns_name *origin, fata_dns_zone_rr_fn fn, void *arg)
+{
+	int rc = include_load(zp, f);
+
+	if (rc < 0)
+		return rc;
+
+	frame_save(zp, f);
+	zp->text = f->file.text;
+	zp->len = f->file.len;
+	zp->pos = 0;
+	zp->line = 1;
+	if (origin) {
+		zp->origin = *origin;
+		zp->has_origin = 1;
+	}
+	zp->depth++;
+	zp->files[zp->depth] = f->display;
+
+	rc = parse_all(zp, fn, arg, 0);
+
+	zp->depth--;
+	frame_restore(zp, f);
+	include_release(zp, f);
+	return rc;
+}
+
+/* $INCLUDE <file-name> [<domain-name>] [<comment>] (RFC 1035 section 5.1). */
+static int include(struct zone_parser *zp, fata_dns_zone_rr_fn fn, void *arg)
+{
+	struct include_frame *f;
+	struct fata_dns_name origin;
+	int has_origin = 0;
+	int rc;
+
+	if (zp->ntok < 2 || zp->ntok > 3)
+		return parse_error(zp, zp->entry_line,
+				"$INCLUDE needs a file name and at most one domain name");
+
+	/* The domain name is relative to the including file's origin. */
+	if (zp->ntok == 3) {
+		const struct dns_token *t = &zp->tok[2];
+
+		if (t->quoted || fata_dns_name_parse(t->text, t->len,
+				zp->has_origin ? &zp->origin : NULL, &origin) < 0)
+			return parse_error(zp, zp->entry_line, zp->has_origin
+					? "invalid $INCLUDE domain name '%.*s'"
+					: "invalid $INCLUDE domain name '%.*s' (relative names need $ORIGIN)",
+					(int)t->len, t->text);
+		has_origin = 1;
+	}
+
+	f = fata_calloc(1, sizeof *f);
+	if (!f) {
+		parse_error(zp, zp->entry_line, "out of memory");
+		return FATA_ENOMEM;
+	}
+	rc = include_name(zp, &zp->tok[1], f);
+	if (rc < 0)
+		goto out;
+
+	if (!zp->opt || !zp->opt->include) {
+		rc = parse_error(zp, zp->entry_line,
+				"$INCLUDE is not supported without an include loader: copy the records of '%s' into this file",
+				f->name);
+		goto out;
+	}
+	if (zp->depth >= FATA_DNS_ZONE_INCLUDE_DEPTH) {
+		rc = parse_error(zp, zp->entry_line,
+				"$INCLUDE of '%s' nests deeper than %d files (does a file include itself?)",
+				f->name, FATA_DNS_ZONE_INCLUDE_DEPTH);
+		goto out;
+	}
+	rc = include_parse(zp, f, has_origin ? &origin : NULL, fn, arg);
+
+out:
+	fata_free(f);
+	return rc;
+}
+
+static int directive(struct zone_parser *zp, fata_dns_zone_rr_fn fn, void *arg)
 {
 	const struct dns_token *t = &zp->tok[0];
 	int len = (int)t->len;
@@ -232,8 +480,7 @@ static int directive(struct zone_parser *zp)
 		return 0;
 	}
 	if (token_is(t, "$INCLUDE"))
-		return parse_error(zp, zp->entry_line,
-				"$INCLUDE is not supported: copy the included records into this file");
+		return include(zp, fn, arg);
 	return parse_error(zp, zp->entry_line, "unknown directive '%.*s'", len, t->text);
 }
 
@@ -365,7 +612,7 @@ static int parse_all(struct zone_parser *zp, fata_dns_zone_rr_fn fn, void *arg, 
 		if (!zp->tok[0].quoted && zp->tok[0].len > 0 && zp->tok[0].text[0] == '$'
 				&& !zp->starts_blank)
 			err = only_one ? parse_error(zp, zp->entry_line, "directives are not records")
-				: directive(zp);
+				: directive(zp, fn, arg);
 		else
 			err = record(zp, fn, arg);
 		if (err < 0 || only_one)
@@ -395,6 +642,8 @@ static struct zone_parser *parser_new(const char *text, size_t len,
 	zp->len = len;
 	zp->line = 1;
 	zp->err = err;
+	zp->opt = opt;
+	zp->files[0] = opt && opt->file ? opt->file : "<zone>";
 	zp->class_ = opt && opt->class_ ? opt->class_ : FATA_DNS_CLASS_IN;
 	if (opt && opt->origin) {
 		zp->origin = *opt->origin;

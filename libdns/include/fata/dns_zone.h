@@ -22,12 +22,75 @@ extern "C" {
 
 /* ---- Zone-file parser ---- */
 
+/* The maximum length of an included file's display name that errors keep, NUL included. */
+#define FATA_DNS_ZONE_FILE_NAME_MAX 256
+
 /* Where and why a zone file was rejected. */
 struct fata_dns_zone_error {
-	const char *file;  /* the name given in the options, or "<zone>" */
+	/*
+	 * The file of the error: the name given in the options, "<zone>", or
+	 * for an error inside an included file a pointer to `file_name` in this
+	 * same struct, so it stays valid as long as the struct does. A copy of
+	 * the struct must set its own `file` again when it points there.
+	 */
+	const char *file;
 	unsigned line;     /* 1-based line of the error */
 	char reason[192];  /* one sentence, without file and line */
+	/*
+	 * A copy of the included file's display name, taken when the error
+	 * happens because the loader releases the name before the parse
+	 * returns. A longer name keeps its last bytes after a leading "...".
+	 */
+	char file_name[FATA_DNS_ZONE_FILE_NAME_MAX];
 };
+
+/* The maximum nesting of $INCLUDE: a file at this depth cannot include another. */
+#define FATA_DNS_ZONE_INCLUDE_DEPTH 8
+
+/* The maximum length of a $INCLUDE file name after unquoting and escapes, NUL included. */
+#define FATA_DNS_ZONE_INCLUDE_NAME_MAX 1024
+
+/* A file that an include loader has read for $INCLUDE. */
+struct fata_dns_zone_include {
+	/* The file's text of `len` bytes, which need not end in a newline or a NUL. */
+	const char *text;
+	size_t len;
+	/*
+	 * A NUL-terminated name for error messages, which is also the `parent`
+	 * of the files this one includes. NULL means the name as written.
+	 */
+	const char *name;
+	/* Anything the loader needs to release the file later, such as a buffer. */
+	void *handle;
+};
+
+/*
+ * Reads the file that a `$INCLUDE` line names (RFC 1035 section 5.1).
+ * `name` is the file name as written, with quotes removed and escapes
+ * decoded, NUL-terminated and free of NUL bytes. `parent` is the display
+ * name of the including file: the options' `file` (or "<zone>") for the
+ * top-level text, else the `name` a loader returned. Both are valid during
+ * the call only.
+ *
+ * On success fill `*out` and return 0. The text and display name must
+ * stay valid until the release callback gets them back, or without a
+ * release callback until the parse returns. On failure return
+ * a negative error from fata/error.h (FATA_ENOENT for a missing file,
+ * for instance) and optionally write a one-line reason, such as the
+ * system's error text, into `why` (`why_size` bytes, empty on entry). The
+ * parse then fails with that error at the $INCLUDE line.
+ */
+typedef int (*fata_dns_zone_include_fn)(void *arg, const char *name, const char *parent,
+		struct fata_dns_zone_include *out, char *why, size_t why_size);
+
+/*
+ * Releases a file that the include loader returned. The parser calls it
+ * exactly once for each load that returned 0: when the included text is
+ * parsed, when the parse stopped inside it, or at once when the parser
+ * rejects the file (a loop, or no text with a nonzero length). It always
+ * does so before the parse returns.
+ */
+typedef void (*fata_dns_zone_release_fn)(void *arg, const struct fata_dns_zone_include *file);
 
 /* How to read a zone file. */
 struct fata_dns_zone_options {
@@ -40,6 +103,14 @@ struct fata_dns_zone_options {
 	/* TTL for records before any $TTL or explicit TTL; 0 with has_ttl 0 means none. */
 	uint32_t default_ttl;
 	int has_default_ttl;
+	/*
+	 * The loader for $INCLUDE; NULL rejects $INCLUDE as unsupported.
+	 * `include_release` may be NULL when the loaded texts need no release.
+	 * Both get `include_arg` as their first argument.
+	 */
+	fata_dns_zone_include_fn include;
+	fata_dns_zone_release_fn include_release;
+	void *include_arg;
 };
 
 /*
@@ -56,9 +127,23 @@ typedef int (*fata_dns_zone_rr_fn)(void *arg, const struct fata_dns_rr *rr, cons
  * "@", relative names, owners inherited from the previous record when a
  * line starts with a blank, TTL and class in either order, parentheses
  * across lines, ";" comments, quoted strings, \X and \DDD escapes and the
- * RFC 3597 generic forms (TYPEnnn, CLASSnnn, "\# LEN HEX"). $INCLUDE is
- * rejected as unsupported. On error returns FATA_EINVAL (syntax), FATA_ENOMEM
- * or the callback's error, and fills `err` (may be NULL).
+ * RFC 3597 generic forms (TYPEnnn, CLASSnnn, "\# LEN HEX").
+ *
+ * "$INCLUDE <file-name> [<domain-name>]" (RFC 1035 section 5.1) reads the
+ * file through the options' include loader and parses its text as if it
+ * stood in place of the line: it starts with the including file's origin,
+ * owner name, $TTL and last TTL. The domain name, resolved against the
+ * current origin, becomes the origin of the included file only. When the
+ * included file ends, the including file gets back the origin, owner name
+ * (for lines that start with a blank), $TTL and last explicit TTL it had
+ * before the $INCLUDE line. So no included file changes how the rest of
+ * its parent reads. Includes nest at most FATA_DNS_ZONE_INCLUDE_DEPTH
+ * deep, and a file whose display name is already being parsed further up
+ * is rejected as a loop. Without a loader $INCLUDE is an error.
+ *
+ * On error returns FATA_EINVAL (syntax, include depth or loop),
+ * FATA_ENOMEM, the callback's error or the include loader's error, and
+ * fills `err` (may be NULL) with the file and line of the error.
  */
 int fata_dns_zone_parse(const char *text, size_t len, const struct fata_dns_zone_options *opt,
 		fata_dns_zone_rr_fn fn, void *arg, struct fata_dns_zone_error *err);
