@@ -47,6 +47,7 @@ void tls_conn_free(struct tls_conn *conn)
 		conn->write_head = req->next;
 		tls_write_free(req);
 	}
+	tls_x509_release(&conn->x509);
 	/* The engine context contains session keys. */
 	tls_wipe(&conn->br, sizeof conn->br);
 	tls_wipe(conn->iobuf, BR_SSL_BUFSIZE_BIDI);
@@ -58,10 +59,12 @@ void tls_conn_free(struct tls_conn *conn)
 	fata_free(conn);
 }
 
-/* A host name for SNI (RFC 6066 section 3): 1 to 255 printable bytes. */
-static int client_check_name(const char *name)
+/*
+ * Checks a server name: 1 to 255 printable bytes. Returns 1 and fills `ip`
+ * when the name is an IPv4 or IPv6 address literal, else 0.
+ */
+static int client_check_name(const char *name, struct fata_ipaddr *ip)
 {
-	struct fata_ipaddr ip;
 	size_t len = strlen(name), i;
 
 	if (len == 0 || len > 255)
@@ -70,10 +73,7 @@ static int client_check_name(const char *name)
 		if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7F)
 			return FATA_EINVAL;
 	}
-	/* TODO: verify iPAddress subjectAltName entries (RFC 5280 4.2.1.6). */
-	if (fata_ipaddr_parse(name, len, &ip) == 0)
-		return FATA_ENOTSUP;
-	return 0;
+	return fata_ipaddr_parse(name, len, ip) == 0;
 }
 
 static void client_set_cert(struct tls_conn *conn, const struct tls_cert *cert)
@@ -105,7 +105,7 @@ static int client_offer_session(struct tls_conn *conn, const struct fata_tls_ses
 }
 
 static int client_setup(struct tls_conn *conn, const struct fata_tls_client_config *config,
-		const struct fata_tls_session *session)
+		const struct fata_tls_session *session, const struct fata_ipaddr *ip)
 {
 	int resume;
 	int rc;
@@ -120,7 +120,15 @@ static int client_setup(struct tls_conn *conn, const struct fata_tls_client_conf
 	if (config->has_cert)
 		client_set_cert(conn, &config->cert);
 	resume = client_offer_session(conn, session);
-	if (!br_ssl_client_reset(&conn->br.client, conn->server_name, resume))
+	/*
+	 * SNI carries host names only (RFC 6066 section 3), and BearSSL checks
+	 * DNS names only, so an address goes to the validator instead.
+	 */
+	if (ip) {
+		conn->x509.ip_len = ip->family == FATA_AF_INET ? 4 : 16;
+		memcpy(conn->x509.ip, ip->bytes, conn->x509.ip_len);
+	}
+	if (!br_ssl_client_reset(&conn->br.client, ip ? NULL : conn->server_name, resume))
 		return tls_error_from_reason(br_ssl_engine_last_error(&conn->br.eng));
 	return 0;
 }
@@ -129,20 +137,23 @@ int fata_tls_client_new(struct fata_tls_client_config *config, struct fata_flow 
 		const char *server_name, const struct fata_tls_session *session,
 		struct fata_flow **out)
 {
+	struct fata_ipaddr ip;
 	struct tls_conn *conn;
+	int is_ip;
 	int rc;
 
 	if (!config || !lower || !server_name || !out)
 		return FATA_EINVAL;
-	rc = client_check_name(server_name);
+	rc = client_check_name(server_name, &ip);
 	if (rc < 0)
 		return rc;
+	is_ip = rc;
 	conn = conn_alloc(lower, &config->common, 0);
 	if (!conn)
 		return FATA_ENOMEM;
 	conn->client_config = config;
 	memcpy(conn->server_name, server_name, strlen(server_name) + 1);
-	rc = client_setup(conn, config, session);
+	rc = client_setup(conn, config, session, is_ip ? &ip : NULL);
 	if (rc < 0) {
 		tls_conn_free(conn);
 		return rc;

@@ -1,8 +1,10 @@
 /*
- * Certificate names for SNI selection: a small DER walker that finds the
- * subjectAltName dNSName entries (RFC 5280 section 4.2.1.6) of a
- * certificate, or the subject's common names when there are none, as
- * RFC 6125 section 6.4.4 allows only then.
+ * Certificate names: a small DER walker that finds the subjectAltName
+ * dNSName entries (RFC 5280 section 4.2.1.6) of a certificate, or the
+ * subject's common names when there are none, as RFC 6125 section 6.4.4
+ * allows only then. SNI selection uses the DNS names. A client that
+ * connects to an IP address checks the iPAddress entries, and never the
+ * common name.
  *
  * Invariant: every element read lies inside its parent, so a malformed
  * length can never move a cursor past the input.
@@ -26,6 +28,7 @@
 #define DER_CONTEXT_0 0xA0
 #define DER_CONTEXT_3 0xA3
 #define DER_DNS_NAME 0x82 /* GeneralName [2] IMPLICIT IA5String */
+#define DER_IP_ADDRESS 0x87 /* GeneralName [7] IMPLICIT OCTET STRING */
 
 /* The remaining bytes of an element's contents. */
 struct der {
@@ -120,8 +123,12 @@ static int names_add(struct name_list *list, const struct der *value)
 	return 0;
 }
 
-/* GeneralNames ::= SEQUENCE OF GeneralName; keeps the dNSName entries. */
-static int names_from_san(struct name_list *list, struct der value)
+/*
+ * Calls `fn` for each entry with tag `want` of GeneralNames ::= SEQUENCE
+ * OF GeneralName, and stops at the first nonzero return, which it returns.
+ */
+static int san_each(struct der value, uint8_t want,
+		int (*fn)(void *arg, const struct der *entry), void *arg)
 {
 	struct der general_names, entry;
 	uint8_t tag;
@@ -132,23 +139,28 @@ static int names_from_san(struct name_list *list, struct der value)
 	while (general_names.len > 0) {
 		if (der_next(&general_names, &tag, &entry) < 0)
 			return FATA_EBADMSG;
-		if (tag != DER_DNS_NAME)
+		if (tag != want)
 			continue;
-		rc = names_add(list, &entry);
-		if (rc < 0)
+		rc = fn(arg, &entry);
+		if (rc != 0)
 			return rc;
 	}
 	return 0;
 }
 
-/* Extensions ::= SEQUENCE OF Extension; finds subjectAltName (2.5.29.17). */
-static int names_from_extensions(struct name_list *list, struct der tagged)
+/*
+ * Finds subjectAltName (2.5.29.17) in Extensions ::= SEQUENCE OF Extension
+ * and stores its extnValue in `san`, or sets san->p to NULL when there is
+ * none.
+ */
+static int san_find(struct der tagged, struct der *san)
 {
 	static const uint8_t san_oid[] = { 0x55, 0x1D, 0x11 };
 	struct der extensions, extension, oid, value;
 	uint8_t tag;
-	int rc;
 
+	san->p = NULL;
+	san->len = 0;
 	if (der_expect(&tagged, DER_SEQUENCE, &extensions) < 0)
 		return FATA_EBADMSG;
 	while (extensions.len > 0) {
@@ -161,13 +173,28 @@ static int names_from_extensions(struct name_list *list, struct der tagged)
 			return FATA_EBADMSG;
 		if (tag != DER_OCTET_STRING)
 			return FATA_EBADMSG;
-		if (!der_oid_is(&oid, san_oid, sizeof san_oid))
-			continue;
-		rc = names_from_san(list, value);
-		if (rc < 0)
-			return rc;
+		if (der_oid_is(&oid, san_oid, sizeof san_oid)) {
+			*san = value;
+			return 0;
+		}
 	}
 	return 0;
+}
+
+static int names_add_entry(void *arg, const struct der *entry)
+{
+	return names_add(arg, entry);
+}
+
+/* Keeps the dNSName entries of the subjectAltName extension. */
+static int names_from_extensions(struct name_list *list, struct der tagged)
+{
+	struct der san;
+	int rc = san_find(tagged, &san);
+
+	if (rc < 0 || !san.p)
+		return rc;
+	return san_each(san, DER_DNS_NAME, names_add_entry, list);
 }
 
 /* Name ::= SEQUENCE OF SET OF AttributeTypeAndValue; keeps commonName (2.5.4.3). */
@@ -226,16 +253,23 @@ static int names_split_tbs(struct der tbs, struct der *subject, struct der *exte
 	return 0;
 }
 
-static int names_collect(const uint8_t *der, size_t len, struct name_list *list)
+/* Splits a Certificate into the subject and extensions of its TBSCertificate. */
+static int cert_split(const uint8_t *der, size_t len, struct der *subject, struct der *extensions)
 {
 	struct der input = { der, len };
-	struct der cert, tbs, subject, extensions;
-	int rc;
+	struct der cert, tbs;
 
 	if (der_expect(&input, DER_SEQUENCE, &cert) < 0 ||
 			der_expect(&cert, DER_SEQUENCE, &tbs) < 0)
 		return FATA_EBADMSG;
-	rc = names_split_tbs(tbs, &subject, &extensions);
+	return names_split_tbs(tbs, subject, extensions);
+}
+
+static int names_collect(const uint8_t *der, size_t len, struct name_list *list)
+{
+	struct der subject, extensions;
+	int rc = cert_split(der, len, &subject, &extensions);
+
 	if (rc == 0 && extensions.len > 0)
 		rc = names_from_extensions(list, extensions);
 	if (rc == 0 && list->count == 0)
@@ -255,6 +289,33 @@ int tls_cert_names(const uint8_t *der, size_t len, char ***names, size_t *count)
 	*names = list.names;
 	*count = list.count;
 	return 0;
+}
+
+/* The address an iPAddress entry must equal. */
+struct ip_expected {
+	const uint8_t *bytes;
+	size_t len;
+};
+
+static int ip_entry_matches(void *arg, const struct der *entry)
+{
+	const struct ip_expected *ip = arg;
+
+	return entry->len == ip->len && memcmp(entry->p, ip->bytes, ip->len) == 0;
+}
+
+int tls_cert_has_ip(const uint8_t *der, size_t len, const uint8_t *ip, size_t ip_len)
+{
+	struct ip_expected expected = { ip, ip_len };
+	struct der subject, extensions, san;
+	int rc = cert_split(der, len, &subject, &extensions);
+
+	if (rc < 0 || extensions.len == 0)
+		return rc;
+	rc = san_find(extensions, &san);
+	if (rc < 0 || !san.p)
+		return rc;
+	return san_each(san, DER_IP_ADDRESS, ip_entry_matches, &expected);
 }
 
 void tls_names_free(char **names, size_t count)

@@ -105,6 +105,13 @@ int tls_key_matches_cert(const struct tls_key *key, const uint8_t *cert, size_t 
 int tls_cert_names(const uint8_t *der, size_t len, char ***names, size_t *count);
 void tls_names_free(char **names, size_t count);
 
+/*
+ * Returns 1 when the DER certificate has a subjectAltName iPAddress entry
+ * equal to the `ip_len` bytes at `ip` (4 for IPv4, 16 for IPv6, network
+ * byte order), 0 when it has none, FATA_EBADMSG for malformed DER.
+ */
+int tls_cert_has_ip(const uint8_t *der, size_t len, const uint8_t *ip, size_t ip_len);
+
 /* Returns 1 when the host name `host` matches the certificate name `pattern`. */
 int tls_name_matches(const char *pattern, const char *host);
 
@@ -222,9 +229,23 @@ struct tls_x509 {
 	br_x509_minimal_context minimal;
 	unsigned result;
 	int chain_done;
+	/*
+	 * The server's address when the client connects to an IP address
+	 * (ip_len 4 or 16, else 0). The end-entity certificate is then kept in
+	 * `leaf` until the chain ends, to check its iPAddress entries.
+	 */
+	uint8_t ip[16];
+	size_t ip_len;
+	uint8_t *leaf;
+	size_t leaf_len;
+	size_t leaf_cap;
+	unsigned cert_index;
 };
 
 void tls_x509_init(struct tls_x509 *x509, const struct tls_anchors *anchors, int64_t fixed_time);
+
+/* Frees what the validator allocated; the structure may be initialized again. */
+void tls_x509_release(struct tls_x509 *x509);
 
 /* One user write waiting to enter the engine. */
 struct tls_write {

@@ -7,6 +7,9 @@
 #   rsa1.key       the same key in PKCS#1 form ("RSA PRIVATE KEY")
 #   ec.crt/key     ECDSA P-256 leaf by ca: ec.example.test (key in SEC 1 form)
 #   ec2.crt/key    ECDSA P-256 leaf by ec-ca: localhost (chain: ec2-chain.crt)
+#   ip.crt/key     ECDSA P-256 leaf by ca for addresses: iPAddress 192.0.2.10,
+#                  2001:db8::10 and 127.0.0.1, dNSName "192.0.2.11", common name
+#                  192.0.2.12
 #   expired.crt/key  RSA leaf by ca for localhost, valid only in January 2020
 #   unknown.crt/key  RSA leaf by other-ca for localhost
 #   self.crt/key   self-signed RSA leaf for localhost (not a CA)
@@ -59,6 +62,7 @@ quiet openssl ec -in ec.key -out ec-sec1.key
 mv ec-sec1.key ec.key
 make_leaf ec2 ec-ca localhost "DNS:localhost" serverAuth $p256
 cat ec2.crt ec-ca.crt > ec2-chain.crt
+make_leaf ip ca 192.0.2.12 "IP:192.0.2.10,IP:2001:db8::10,IP:127.0.0.1,DNS:192.0.2.11" serverAuth $p256
 make_leaf unknown other-ca localhost "DNS:localhost" serverAuth $rsa
 make_leaf client ca "Fata Test Client" "DNS:client.example.test" clientAuth $rsa
 make_leaf client-other other-ca "Fata Other Client" "DNS:client.example.test" clientAuth $rsa

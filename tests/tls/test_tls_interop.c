@@ -284,6 +284,33 @@ START_TEST(client_refuses_wrong_hostname)
 }
 END_TEST
 
+START_TEST(client_against_s_server_by_address)
+{
+	struct fata_tls_client_config *config = client_config();
+	uint16_t port = free_port();
+	struct fata_flow *tls;
+	struct peer peer;
+	struct net net;
+
+	net_open(&net);
+	start_s_server(&peer, port, "ip.crt", "ip.key", NULL, NULL);
+	ck_assert_int_eq(client_connect(&net, config, port, "127.0.0.1", NULL, &tls), 0);
+	write_text(&net, tls, "addr\n");
+	expect_text(&net, tls, "rdda\n");
+	tls_test_close(net.loop, tls);
+	peer_kill(&peer);
+	net_close(&net);
+	fata_tls_client_config_free(config);
+}
+END_TEST
+
+START_TEST(client_refuses_other_address)
+{
+	refused_by_client("ip.crt", "ip.key", "127.0.0.2", NULL, NULL, FATA_EAUTH,
+			BR_ERR_X509_BAD_SERVER_NAME);
+}
+END_TEST
+
 START_TEST(client_refuses_expired)
 {
 	refused_by_client("expired.crt", "expired.key", "localhost", NULL, NULL, FATA_EAUTH,
@@ -615,6 +642,8 @@ static Suite *interop_suite(void)
 	tcase_add_test(tc, client_against_s_server_rsa);
 	tcase_add_test(tc, client_against_s_server_ecdsa_alpn_resume);
 	tcase_add_test(tc, client_refuses_wrong_hostname);
+	tcase_add_test(tc, client_against_s_server_by_address);
+	tcase_add_test(tc, client_refuses_other_address);
 	tcase_add_test(tc, client_refuses_expired);
 	tcase_add_test(tc, client_refuses_unknown_ca);
 	tcase_add_test(tc, client_refuses_self_signed);

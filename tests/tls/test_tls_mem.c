@@ -754,6 +754,50 @@ START_TEST(refuse_wrong_hostname)
 }
 END_TEST
 
+/* Connects to `name`, an address that ip.crt carries as an iPAddress entry. */
+static void address_case(const char *name)
+{
+	struct pair t;
+
+	pair_default(&t, "ip.crt", "ip.key", name);
+	ck_assert_int_eq(t.client_status, 0);
+	ck_assert_int_eq(t.server_status, 0);
+	ck_assert_str_eq(fata_tls_server_name(t.client), name);
+	/* No SNI for an address (RFC 6066 section 3). */
+	ck_assert_str_eq(fata_tls_server_name(t.server), "");
+	write_text(&t, t.client, "ping");
+	expect_text(&t, t.server, "ping");
+	pair_close(&t);
+}
+
+START_TEST(address_matches_ip_entry)
+{
+	address_case("192.0.2.10");
+	address_case("2001:db8::10");
+	/* Addresses compare as bytes, whatever the text form. */
+	address_case("2001:0db8:0:0::0010");
+}
+END_TEST
+
+START_TEST(refuse_address_not_in_certificate)
+{
+	refused_case("ip.crt", "ip.key", "198.51.100.1", 0, BR_ERR_X509_BAD_SERVER_NAME);
+	refused_case("ip.crt", "ip.key", "2001:db8::11", 0, BR_ERR_X509_BAD_SERVER_NAME);
+	/* An IPv4 address never matches an IPv4-mapped IPv6 one, or the reverse. */
+	refused_case("ip.crt", "ip.key", "::ffff:192.0.2.10", 0, BR_ERR_X509_BAD_SERVER_NAME);
+	/* rsa.crt has DNS names only. */
+	refused_case("rsa.crt", "rsa.key", "192.0.2.10", 0, BR_ERR_X509_BAD_SERVER_NAME);
+}
+END_TEST
+
+START_TEST(refuse_address_in_dns_name_or_cn)
+{
+	/* ip.crt has 192.0.2.11 as a dNSName and 192.0.2.12 as its common name. */
+	refused_case("ip.crt", "ip.key", "192.0.2.11", 0, BR_ERR_X509_BAD_SERVER_NAME);
+	refused_case("ip.crt", "ip.key", "192.0.2.12", 0, BR_ERR_X509_BAD_SERVER_NAME);
+}
+END_TEST
+
 START_TEST(refuse_expired_certificate)
 {
 	refused_case("expired.crt", "expired.key", "localhost", 0, BR_ERR_X509_EXPIRED);
@@ -953,8 +997,6 @@ START_TEST(flow_creation_checks)
 	ck_assert_int_eq(mem_flow_pair(loop, &a, &b), 0);
 	ck_assert_int_eq(fata_tls_client_new(cc, a, "", NULL, &tls), FATA_EINVAL);
 	ck_assert_int_eq(fata_tls_client_new(cc, a, "bad name", NULL, &tls), FATA_EINVAL);
-	ck_assert_int_eq(fata_tls_client_new(cc, a, "192.0.2.1", NULL, &tls), FATA_ENOTSUP);
-	ck_assert_int_eq(fata_tls_client_new(cc, a, "2001:db8::1", NULL, &tls), FATA_ENOTSUP);
 	ck_assert_int_eq(fata_tls_client_new(cc, a, NULL, NULL, &tls), FATA_EINVAL);
 	ck_assert_int_eq(fata_tls_server_new(empty, b, &tls), FATA_EINVAL);
 	ck_assert_ptr_null(tls);
@@ -1077,6 +1119,9 @@ static Suite *tls_suite(void)
 	tc = tcase_create("refusals");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, refuse_wrong_hostname);
+	tcase_add_test(tc, address_matches_ip_entry);
+	tcase_add_test(tc, refuse_address_not_in_certificate);
+	tcase_add_test(tc, refuse_address_in_dns_name_or_cn);
 	tcase_add_test(tc, refuse_expired_certificate);
 	tcase_add_test(tc, refuse_not_yet_valid_at_fixed_time);
 	tcase_add_test(tc, refuse_unknown_ca);

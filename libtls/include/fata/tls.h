@@ -254,16 +254,18 @@ const struct fata_tls_stats *fata_tls_client_config_stats(const struct fata_tls_
 
 /*
  * Creates a TLS client flow over `lower` and starts the handshake.
- * `server_name` is sent as SNI and must match the server certificate's
- * subjectAltName DNS names (or common name when it has none); it is a DNS
- * name of 1 to 255 bytes and is copied. `session` (may be NULL) is a
- * session saved from an earlier flow to the same server name; it is offered
- * for resumption and copied, and a session saved for another name is ignored.
+ * `server_name` is a DNS name or an IPv4 or IPv6 address literal of 1 to
+ * 255 printable bytes, and is copied. A DNS name is sent as SNI and must
+ * match the server certificate's subjectAltName DNS names (or common name
+ * when it has none). An address is not sent (SNI carries host names only)
+ * and must equal one of the certificate's subjectAltName iPAddress entries.
+ * `session` (may be NULL) is a session saved from an earlier flow to the
+ * same server name; it is offered for resumption and copied, and a session
+ * saved for another name is ignored.
  * The new flow owns `lower` and closes it when closed itself; on error the
  * caller still owns `lower`.
- * Errors: FATA_EINVAL for NULL arguments or a bad name, FATA_ENOTSUP for an
- * IP address literal as `server_name` (no iPAddress matching yet), FATA_EIO
- * when the platform has no entropy, FATA_ENOMEM.
+ * Errors: FATA_EINVAL for NULL arguments or a bad name, FATA_EIO when the
+ * platform has no entropy, FATA_ENOMEM.
  */
 int fata_tls_client_new(struct fata_tls_client_config *config, struct fata_flow *lower,
 		const char *server_name, const struct fata_tls_session *session,
