@@ -59,6 +59,47 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/*
+ * The checked variants that code built with _FORTIFY_SOURCE calls, such as
+ * Debian's BearSSL archive: `dstlen` is the size the compiler computed for the
+ * destination, and a larger copy is a bug that must stop the domain.
+ */
+void *__memcpy_chk(void *restrict dst, const void *restrict src, size_t n, size_t dstlen);
+void *__memmove_chk(void *dst, const void *src, size_t n, size_t dstlen);
+void *__memset_chk(void *dst, int c, size_t n, size_t dstlen);
+void explicit_bzero(void *dst, size_t n);
+
+/* Defined in stubs.c: stops the domain with a message on the console. */
+void fata_xen_libc_abort(const char *message);
+
+void *__memcpy_chk(void *restrict dst, const void *restrict src, size_t n, size_t dstlen)
+{
+	if (n > dstlen)
+		fata_xen_libc_abort("fata: buffer overflow detected in memcpy\n");
+	return memcpy(dst, src, n);
+}
+
+void *__memmove_chk(void *dst, const void *src, size_t n, size_t dstlen)
+{
+	if (n > dstlen)
+		fata_xen_libc_abort("fata: buffer overflow detected in memmove\n");
+	return memmove(dst, src, n);
+}
+
+void *__memset_chk(void *dst, int c, size_t n, size_t dstlen)
+{
+	if (n > dstlen)
+		fata_xen_libc_abort("fata: buffer overflow detected in memset\n");
+	return memset(dst, c, n);
+}
+
+/* Clears secrets. The empty assembly keeps the compiler from dropping the stores. */
+void explicit_bzero(void *dst, size_t n)
+{
+	memset(dst, 0, n);
+	__asm__ __volatile__("" : : "r"(dst) : "memory");
+}
+
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
