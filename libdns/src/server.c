@@ -22,6 +22,7 @@ static const char *const stat_names[] = {
 	"truncated", "tsig_failures", "updates", "updates_rejected", "transfers_out",
 	"transfers_refused", "notifies_sent", "notifies_acked", "notifies_failed",
 	"notifies_received", "refreshes", "refresh_failures", "tcp_connections", "tcp_rejected",
+	"ixfr_incremental", "ixfr_axfr_form", "ixfr_refreshes",
 };
 
 _Static_assert(sizeof stat_names / sizeof stat_names[0]
@@ -51,6 +52,8 @@ int fata_dns_server_new(struct fata_loop *loop, const struct fata_dns_server_con
 		srv->config.notify_tries = 5;
 	if (!srv->config.refresh_timeout_ns)
 		srv->config.refresh_timeout_ns = UINT64_C(30000000000);
+	if (!srv->config.journal_records)
+		srv->config.journal_records = 4096;
 
 	srv->counters.name = "dns";
 	srv->counters.names = stat_names;
@@ -71,6 +74,7 @@ void fata_dns_server_free(struct fata_dns_server *srv)
 	for (size_t i = 0; i < srv->nzones; i++) {
 		if (srv->zones[i].secondary)
 			secondary_free(srv, &srv->zones[i]);
+		journal_clear(&srv->zones[i].journal);
 		fata_dns_zone_unref(srv->zones[i].zone);
 	}
 	fata_free(srv->zones);
@@ -248,6 +252,7 @@ struct fata_dns_zone *fata_dns_server_zone(struct fata_dns_server *srv,
 void server_publish(struct fata_dns_server *srv, struct server_zone *sz,
 		struct fata_dns_zone *zone)
 {
+	journal_record(srv, sz, sz->zone, zone);
 	fata_dns_zone_unref(sz->zone);
 	sz->zone = zone;
 	if (!sz->secondary)

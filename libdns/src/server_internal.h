@@ -20,6 +20,18 @@
 struct server_secondary;
 struct server_conn;
 struct notify_job;
+struct journal_diff;
+
+/*
+ * The differences between a zone's recent versions, oldest first, for
+ * IXFR (RFC 1995). See server_journal.c for the invariants.
+ */
+struct server_journal {
+	struct journal_diff *oldest;
+	struct journal_diff *newest;
+	size_t count;   /* differences */
+	size_t records; /* records of all differences, both SOAs of each included */
+};
 
 /* One zone the server answers for. */
 struct server_zone {
@@ -27,6 +39,7 @@ struct server_zone {
 	/* The current version; NULL for a secondary before its first transfer. */
 	struct fata_dns_zone *zone;
 	struct server_secondary *secondary; /* NULL for a primary zone */
+	struct server_journal journal;
 };
 
 /* A transfer rule; see fata_dns_server_allow_transfer(). */
@@ -109,7 +122,10 @@ struct server_zone *server_zone_exact(struct fata_dns_server *srv,
 /* Returns the key with this name, or NULL. */
 const struct fata_dns_tsig_key *server_key(const struct fata_dns_server *srv,
 		const struct fata_dns_name *name);
-/* Replaces a zone's current version, dropping the old one, and notifies secondaries. */
+/*
+ * Replaces a zone's current version, dropping the old one, records the
+ * difference in the zone's journal and notifies secondaries.
+ */
 void server_publish(struct fata_dns_server *srv, struct server_zone *sz,
 		struct fata_dns_zone *zone);
 /* Returns the wall-clock time in seconds. */
@@ -157,6 +173,55 @@ int xfr_start(struct fata_dns_server *srv, const struct request *req, struct ser
  */
 int xfr_next(struct server_xfr *xfr, uint8_t *out, size_t cap, size_t *len);
 void xfr_free(struct server_xfr *xfr);
+
+/*
+ * Answers an IXFR request received over UDP (RFC 1995 section 2) for the
+ * zone `sz`. It writes the whole incremental answer when the client may
+ * transfer the zone, the journal has a chain from its serial and the
+ * answer fits in the response. Otherwise it writes the current SOA alone,
+ * which tells the client to retry over TCP.
+ */
+void xfr_udp_answer(struct fata_dns_server *srv, const struct request *req,
+		const struct server_zone *sz, struct response *resp);
+
+/* ---- server_journal.c ---- */
+
+/*
+ * Records the difference from `old` (NULL when there was no version) to
+ * `new` in the journal of `sz`, trimming the oldest differences to keep
+ * config.journal_records. Some differences cannot be recorded: the journal
+ * is off, there is no old version, the serial did not go up in RFC 1982
+ * order, the difference alone is over the limit, or memory ran out. Then
+ * the journal is emptied, so it never describes a version that is gone.
+ */
+void journal_record(const struct fata_dns_server *srv, struct server_zone *sz,
+		const struct fata_dns_zone *old, const struct fata_dns_zone *new);
+/* Drops every difference. Those a transfer still references stay until it ends. */
+void journal_clear(struct server_journal *journal);
+/*
+ * Finds the differences that lead from serial `from` to serial `to` (the
+ * current one) and stores them, oldest first and each with one reference
+ * taken, in a new array `*out` of `*count` entries. Release it with
+ * journal_chain_free(). Errors: FATA_ENOENT when the journal has no such
+ * chain, FATA_ENOMEM.
+ */
+int journal_chain(const struct server_journal *journal, uint32_t from, uint32_t to,
+		struct journal_diff ***out, size_t *count);
+void journal_chain_free(struct journal_diff **chain, size_t count);
+/*
+ * Reads the record at byte offset `pos` of `diff` into `rr`, whose rdata
+ * then points into the difference. Returns the offset step to the next
+ * record, or 0 when `pos` is at the end. The records come in RFC 1995
+ * order: the old SOA, the deleted records, the new SOA, the added records.
+ */
+size_t journal_diff_read(const struct journal_diff *diff, size_t pos, struct fata_dns_rr *rr);
+/* Returns the number of records of `diff`, both SOAs included. */
+size_t journal_diff_records(const struct journal_diff *diff);
+/* Returns the serial `diff` starts at. */
+uint32_t journal_diff_from(const struct journal_diff *diff);
+/* Returns the serial `diff` ends at. */
+uint32_t journal_diff_to(const struct journal_diff *diff);
+void journal_diff_unref(struct journal_diff *diff);
 
 /* ---- server_notify.c ---- */
 

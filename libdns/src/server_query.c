@@ -274,13 +274,8 @@ void query_answer(struct fata_dns_server *srv, const struct request *req, struct
 	}
 	q.zone = sz->zone;
 	if (req->q.type == FATA_DNS_TYPE_IXFR && fata_dns_name_equal(&req->q.name, &sz->origin)) {
-		struct fata_dns_rr soa;
-
-		/* RFC 1995 section 2: over UDP, the current SOA tells the client to use TCP. */
-		resp->b.header.flags |= FATA_DNS_FLAG_AA;
-		fata_dns_zone_soa(sz->zone, &soa);
-		if (fata_dns_build_rr(&resp->b, FATA_DNS_SECTION_ANSWER, &soa) < 0)
-			resp->truncated = 1;
+		/* RFC 1995 section 2: the differences when they fit, else the SOA alone. */
+		xfr_udp_answer(srv, req, sz, resp);
 		return;
 	}
 	if (req->q.type == FATA_DNS_TYPE_AXFR || req->q.type == FATA_DNS_TYPE_IXFR) {

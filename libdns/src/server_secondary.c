@@ -7,6 +7,13 @@
  * refresh is retried after `retry` seconds, and a zone not refreshed for
  * `expire` seconds is dropped (queries then get SERVFAIL).
  *
+ * A zone that has a version requests IXFR (RFC 1995) with its serial. The
+ * answer's second record determines its form (section 4). A SOA starts the
+ * differences, which are applied to a copy of the current version, and
+ * any other record means the whole zone follows in AXFR form. When an
+ * incremental answer does not fit the current version, or the primary
+ * rejects IXFR, the next attempt starts at once and requests AXFR.
+ *
  * The new zone is built aside and published only when the transfer ended
  * with the closing SOA, so a broken transfer never replaces good data.
  * NOTE: every message of a TSIG-signed transfer must carry a TSIG record;
@@ -34,7 +41,16 @@ static const char refresh_complete[] = "";
 /* Seconds between attempts before the first successful transfer. */
 #define SECONDARY_INITIAL_RETRY 5
 
-enum refresh_phase { PHASE_IDLE, PHASE_CONNECT, PHASE_SOA, PHASE_AXFR };
+enum refresh_phase { PHASE_IDLE, PHASE_CONNECT, PHASE_SOA, PHASE_AXFR, PHASE_IXFR };
+
+/* Where an IXFR answer is: which record comes next (RFC 1995 section 4). */
+enum ixfr_step {
+	IXFR_NEW_SOA,    /* the first record, the primary's current SOA */
+	IXFR_FORM,       /* the second record, a SOA for the incremental form */
+	IXFR_DELETIONS,  /* a difference's deleted records, up to its new SOA */
+	IXFR_ADDITIONS,  /* its added records, up to the next old SOA or the final SOA */
+	IXFR_END,
+};
 
 struct server_secondary {
 	struct fata_dns_server *srv;
@@ -64,6 +80,10 @@ struct server_secondary {
 	uint32_t serial;
 	int soas;
 	size_t records;
+	/* IXFR: the next step, the serial the difference being read ends at. */
+	enum ixfr_step ixfr;
+	uint32_t ixfr_serial;
+	int axfr_next; /* the last IXFR failed: ask for AXFR next, at once */
 };
 
 static void sec_log(enum fata_log_level level, const struct server_secondary *sec,
@@ -132,8 +152,13 @@ static void refresh_start(struct server_secondary *sec);
 static void refresh_done(struct server_secondary *sec, int ok, const char *why)
 {
 	struct server_zone *sz = sec_zone(sec);
+	int failed_ixfr = !ok && sec->phase == PHASE_IXFR;
 
 	sec_reset(sec);
+	if (failed_ixfr) {
+		sec->axfr_next = 1;
+		sec->notified = 1;
+	}
 	if (ok) {
 		struct fata_loop *loop = sec->srv->loop;
 
@@ -151,12 +176,35 @@ static void refresh_done(struct server_secondary *sec, int ok, const char *why)
 	}
 }
 
-static int sec_send_query(struct server_secondary *sec, uint16_t type)
+/*
+ * Forgets the finished write: a promise whose callback has run is
+ * recycled, so cancelling it later would cancel an unrelated operation.
+ */
+static void sec_written(void *arg, int status, union fata_value value)
+{
+	struct server_secondary *sec = arg;
+
+	(void)value;
+	sec->write = NULL;
+	if (status < 0)
+		refresh_done(sec, 0, fata_strerror(status));
+}
+
+/* The question, a SOA of at most 10 + 255 + 10 + 255 + 255 + 20 bytes, and a TSIG record. */
+#define SEC_QUERY_MAX (FATA_DNS_UDP_MIN + 1024 + FATA_DNS_TSIG_RR_MAX)
+
+/*
+ * Sends a query of `type`. For IXFR, `have` is the version whose SOA goes
+ * in the authority section.
+ */
+static int sec_send_query(struct server_secondary *sec, uint16_t type,
+		const struct fata_dns_zone *have)
 {
 	struct fata_dns_question q = { .name = sec->origin, .type = type,
 		.class_ = FATA_DNS_CLASS_IN };
 	struct fata_dns_builder b;
-	uint8_t msg[2 + FATA_DNS_UDP_MIN + FATA_DNS_TSIG_RR_MAX];
+	uint8_t msg[2 + SEC_QUERY_MAX];
+	struct fata_dns_rr soa;
 	size_t len;
 	int err;
 
@@ -164,6 +212,10 @@ static int sec_send_query(struct server_secondary *sec, uint16_t type)
 		return FATA_EIO;
 	fata_dns_builder_init(&b, msg + 2, sizeof msg - 2, sec->id, 0);
 	fata_dns_build_question(&b, &q);
+	/* RFC 1995 section 3: the client's version goes as its SOA in the authority section. */
+	if (have && (fata_dns_zone_soa(have, &soa) < 0
+			|| fata_dns_build_rr(&b, FATA_DNS_SECTION_AUTHORITY, &soa) < 0))
+		return FATA_EINVAL;
 	len = fata_dns_builder_finish(&b);
 	if (sec->key) {
 		err = fata_dns_tsig_sign(msg + 2, &len, sizeof msg - 2, sec->key,
@@ -179,7 +231,7 @@ static int sec_send_query(struct server_secondary *sec, uint16_t type)
 	sec->write = fata_flow_write_copy(sec->flow, msg, len + 2);
 	if (!sec->write)
 		return FATA_ENOMEM;
-	fata_promise_then(sec->write, ignore_result, NULL);
+	fata_promise_then(sec->write, sec_written, sec);
 	return 0;
 }
 
@@ -231,10 +283,16 @@ static const char *on_soa_response(struct server_secondary *sec, const uint8_t *
 			return refresh_complete; /* up to date */
 		if (fata_dns_zone_new(&sec->origin, FATA_DNS_CLASS_IN, &sec->incoming) < 0)
 			return "out of memory";
-		sec->phase = PHASE_AXFR;
 		sec->soas = 0;
 		sec->records = 0;
-		return sec_send_query(sec, FATA_DNS_TYPE_AXFR) < 0 ? "cannot send AXFR" : NULL;
+		if (sz->zone && !sec->axfr_next) {
+			sec->phase = PHASE_IXFR;
+			sec->ixfr = IXFR_NEW_SOA;
+			return sec_send_query(sec, FATA_DNS_TYPE_IXFR, sz->zone) < 0
+				? "cannot send IXFR" : NULL;
+		}
+		sec->phase = PHASE_AXFR;
+		return sec_send_query(sec, FATA_DNS_TYPE_AXFR, NULL) < 0 ? "cannot send AXFR" : NULL;
 	}
 	return "primary sent no SOA for the zone";
 }
@@ -242,6 +300,7 @@ static const char *on_soa_response(struct server_secondary *sec, const uint8_t *
 static void publish(struct server_secondary *sec)
 {
 	struct server_zone *sz = sec_zone(sec);
+	int incremental = sec->phase == PHASE_IXFR;
 	char detail[64];
 	const char *why;
 
@@ -252,17 +311,155 @@ static void publish(struct server_secondary *sec)
 	server_publish(sec->srv, sz, sec->incoming);
 	sec->incoming = NULL;
 	sec->srv->stats.refreshes++;
-	fata_snprintf(detail, sizeof detail, "serial %u, %zu records",
-			(unsigned)fata_dns_zone_serial(sz->zone), sec->records);
-	sec_log(FATA_LOG_INFO, sec, "transferred by AXFR, ", detail);
+	if (incremental) {
+		sec->srv->stats.ixfr_refreshes++;
+		fata_snprintf(detail, sizeof detail, "serial %u, %zu records deleted or added",
+				(unsigned)fata_dns_zone_serial(sz->zone), sec->records);
+		sec_log(FATA_LOG_INFO, sec, "transferred by IXFR, ", detail);
+	} else {
+		sec->axfr_next = 0;
+		fata_snprintf(detail, sizeof detail, "serial %u, %zu records",
+				(unsigned)fata_dns_zone_serial(sz->zone), sec->records);
+		sec_log(FATA_LOG_INFO, sec, "transferred by AXFR, ", detail);
+	}
 	refresh_done(sec, 1, NULL);
 }
 
+/* Adds one record of an AXFR (or AXFR-form) answer. Returns NULL or why it failed. */
+static const char *axfr_record(struct server_secondary *sec, const struct fata_dns_rr *rr)
+{
+	int err;
+
+	if (rr->type == FATA_DNS_TYPE_SOA && fata_dns_name_equal(&rr->owner, &sec->origin)) {
+		/* RFC 5936 2.2: the transfer opens and closes with the SOA. */
+		if (++sec->soas == 2)
+			return NULL;
+	} else if (sec->soas == 0) {
+		return "transfer does not start with the SOA";
+	}
+	err = fata_dns_zone_add(sec->incoming, rr);
+	if (err == 0)
+		sec->records++;
+	else if (err != FATA_EEXIST)
+		return "transfer has a record that does not belong in the zone";
+	return NULL;
+}
+
+/* Returns the serial of a SOA record of the zone, or sets *is_soa to 0 for other records. */
+static uint32_t apex_soa_serial(const struct server_secondary *sec, const struct fata_dns_rr *rr,
+		int *is_soa)
+{
+	*is_soa = rr->type == FATA_DNS_TYPE_SOA && fata_dns_name_equal(&rr->owner, &sec->origin)
+		&& rr->rdlen >= 22;
+	return *is_soa ? dns_get32(rr->rdata + rr->rdlen - 20) : 0;
+}
+
 /*
- * Adds one AXFR message's records. Returns NULL when more must follow,
+ * Takes the second record of an IXFR answer. A SOA with our serial starts
+ * the incremental form, applied to a copy of the current version. Any
+ * other record means the AXFR form (RFC 1995 section 4).
+ */
+static const char *ixfr_form(struct server_secondary *sec, const struct fata_dns_rr *rr)
+{
+	struct server_zone *sz = sec_zone(sec);
+	int is_soa;
+	uint32_t serial = apex_soa_serial(sec, rr, &is_soa);
+	uint32_t have;
+
+	if (!sz->zone)
+		return "the zone expired during the transfer";
+	have = fata_dns_zone_serial(sz->zone);
+	if (!is_soa) {
+		/* The first SOA, already in the new zone, is its first record. */
+		sec->phase = PHASE_AXFR;
+		sec->soas = 1;
+		sec->records = 1;
+		return axfr_record(sec, rr);
+	}
+	if (serial != have)
+		return "IXFR does not start at this zone's serial";
+	fata_dns_zone_unref(sec->incoming);
+	sec->incoming = NULL;
+	if (fata_dns_zone_clone(sz->zone, &sec->incoming) < 0)
+		return "out of memory";
+	sec->ixfr_serial = have;
+	sec->ixfr = IXFR_DELETIONS;
+	return NULL;
+}
+
+/* Applies one record of a difference: a deletion, an addition or a SOA between them. */
+static const char *ixfr_change(struct server_secondary *sec, const struct fata_dns_rr *rr)
+{
+	int is_soa, err;
+	uint32_t serial = apex_soa_serial(sec, rr, &is_soa);
+
+	if (is_soa && sec->ixfr == IXFR_DELETIONS) {
+		/* The difference's new SOA: the deletions are over. */
+		if (fata_dns_serial_compare(serial, sec->ixfr_serial) != 1)
+			return "IXFR difference does not raise the serial";
+		if (fata_dns_zone_add(sec->incoming, rr) < 0)
+			return "IXFR has a SOA that cannot be stored";
+		sec->ixfr_serial = serial;
+		sec->ixfr = IXFR_ADDITIONS;
+		return NULL;
+	}
+	if (is_soa) {
+		/* The final SOA ends the answer, and any other must start the next difference. */
+		if (serial == sec->serial && sec->ixfr_serial == sec->serial)
+			sec->ixfr = IXFR_END;
+		else if (serial == sec->ixfr_serial)
+			sec->ixfr = IXFR_DELETIONS;
+		else
+			return "IXFR differences do not form a chain";
+		return NULL;
+	}
+
+	sec->records++;
+	if (sec->ixfr == IXFR_DELETIONS)
+		return fata_dns_zone_remove(sec->incoming, rr) < 0
+			? "IXFR deletes a record the zone does not have" : NULL;
+	err = fata_dns_zone_add(sec->incoming, rr);
+	if (err < 0 && err != FATA_EEXIST)
+		return "IXFR adds a record that does not belong in the zone";
+	return NULL;
+}
+
+/* Takes one record of an IXFR answer. Returns NULL or why it failed. */
+static const char *ixfr_record(struct server_secondary *sec, const struct fata_dns_rr *rr)
+{
+	int is_soa;
+	uint32_t serial = apex_soa_serial(sec, rr, &is_soa);
+
+	switch (sec->ixfr) {
+	case IXFR_NEW_SOA:
+		if (!is_soa)
+			return "transfer does not start with the SOA";
+		sec->serial = serial;
+		sec->soas = 1;
+		sec->ixfr = IXFR_FORM;
+		return fata_dns_zone_add(sec->incoming, rr) < 0 ? "out of memory" : NULL;
+	case IXFR_FORM:
+		return ixfr_form(sec, rr);
+	case IXFR_DELETIONS:
+	case IXFR_ADDITIONS:
+		return ixfr_change(sec, rr);
+	case IXFR_END:
+		break;
+	}
+	return "records after the closing SOA";
+}
+
+/* Returns 1 when the transfer has read its closing SOA. */
+static int transfer_complete(const struct server_secondary *sec)
+{
+	return sec->phase == PHASE_AXFR ? sec->soas == 2 : sec->ixfr == IXFR_END;
+}
+
+/*
+ * Reads one AXFR or IXFR message. Returns NULL when more must follow,
  * refresh_complete after the closing SOA, or why the transfer failed.
  */
-static const char *on_axfr_message(struct server_secondary *sec, const uint8_t *msg, size_t len)
+static const char *on_xfr_message(struct server_secondary *sec, const uint8_t *msg, size_t len)
 {
 	struct fata_dns_parser p;
 	struct fata_dns_rr rr;
@@ -274,25 +471,27 @@ static const char *on_axfr_message(struct server_secondary *sec, const uint8_t *
 	while (fata_dns_parse_rr(&p, &rr, &section) == 0) {
 		if (section != FATA_DNS_SECTION_ANSWER)
 			continue;
-		if (sec->soas == 2)
+		if (transfer_complete(sec))
 			return "records after the closing SOA";
-		if (rr.type == FATA_DNS_TYPE_SOA && fata_dns_name_equal(&rr.owner, &sec->origin)) {
-			/* RFC 5936 2.2: the transfer opens and closes with the SOA. */
-			if (++sec->soas == 2)
-				continue;
-		} else if (sec->soas == 0) {
-			return "transfer does not start with the SOA";
-		}
-		int err = fata_dns_zone_add(sec->incoming, &rr);
-
-		if (err == 0)
-			sec->records++;
-		else if (err != FATA_EEXIST)
-			return "transfer has a record that does not belong in the zone";
+		why = sec->phase == PHASE_AXFR ? axfr_record(sec, &rr) : ixfr_record(sec, &rr);
+		if (why)
+			return why;
 	}
 	if (p.err)
 		return "malformed transfer message";
-	return sec->soas == 2 ? refresh_complete : NULL;
+	return transfer_complete(sec) ? refresh_complete : NULL;
+}
+
+/*
+ * Returns 1 when an IXFR answer was the SOA alone and names no newer
+ * version than ours: the zone is up to date (RFC 1995 section 4).
+ */
+static int ixfr_up_to_date(struct server_secondary *sec)
+{
+	struct server_zone *sz = sec_zone(sec);
+
+	return sec->phase == PHASE_IXFR && sec->ixfr == IXFR_FORM && sz->zone
+		&& fata_dns_serial_compare(sec->serial, fata_dns_zone_serial(sz->zone)) != 1;
 }
 
 static void sec_read(struct server_secondary *sec);
@@ -323,14 +522,17 @@ static void sec_received(void *arg, int status, union fata_value value)
 				sec->input.len - sec->input_off);
 		if (!tcp_frame_message(&sec->frame, &msg, &len))
 			continue;
-		if (sec->phase == PHASE_SOA)
+		if (sec->phase == PHASE_SOA) {
 			why = on_soa_response(sec, msg, len);
-		else
-			why = on_axfr_message(sec, msg, len);
+		} else {
+			why = on_xfr_message(sec, msg, len);
+			if (!why && ixfr_up_to_date(sec))
+				why = refresh_complete;
+		}
 		tcp_frame_consume(&sec->frame);
 
 		if (why == refresh_complete) {
-			if (sec->phase == PHASE_AXFR)
+			if (transfer_complete(sec))
 				publish(sec);
 			else
 				refresh_done(sec, 1, NULL);
@@ -366,7 +568,7 @@ static void sec_connected(void *arg, int status, union fata_value value)
 	}
 	sec->flow = value.ptr;
 	sec->phase = PHASE_SOA;
-	if (tcp_frame_init(&sec->frame) < 0 || sec_send_query(sec, FATA_DNS_TYPE_SOA) < 0) {
+	if (tcp_frame_init(&sec->frame) < 0 || sec_send_query(sec, FATA_DNS_TYPE_SOA, NULL) < 0) {
 		refresh_done(sec, 0, "cannot send the SOA query");
 		return;
 	}
@@ -411,6 +613,7 @@ static void expire_timer(void *arg, struct fata_timer *t)
 
 	(void)t;
 	sec_log(FATA_LOG_WARN, sec, "expired: ", "no refresh within the SOA expire time");
+	journal_clear(&sz->journal);
 	fata_dns_zone_unref(sz->zone);
 	sz->zone = NULL;
 }

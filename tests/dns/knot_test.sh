@@ -1,9 +1,10 @@
 #!/bin/bash
 # fata-dns with Knot DNS on 127.0.0.1:
 #  1. knotd is a secondary of fata-dns: it transfers the zone by AXFR with
-#     TSIG, and transfers again after an UPDATE makes fata-dns send NOTIFY.
+#     TSIG, and after an UPDATE makes fata-dns send NOTIFY it fetches the
+#     difference by IXFR.
 #  2. fata-dns is a secondary of knotd: it transfers, and follows knotd's
-#     NOTIFY after a change made with knotc.
+#     NOTIFY after a change made with knotc by fetching the difference by IXFR.
 #  3. The stub resolver queries knotd: CNAME chains, NXDOMAIN, TCP after TC.
 # knotd's configuration, storage and control socket live in a temporary
 # directory; it is started and stopped by its PID.
@@ -115,6 +116,17 @@ else
 fi
 run "knotd has the new record" "${K[@]}" -p "$pk" fresh.example.com A
 has "fresh.example.com. 300 IN A 192.0.2.123"
+# knotd requests IXFR, and the refresh must use the incremental answer, not the whole zone.
+run "knotd refreshed by IXFR" cat "$tmp/knotd.log"
+has "[example.com.] IXFR, incoming, remote 127.0.0.1@$pf"
+has "[example.com.] IXFR, incoming, remote 127.0.0.1@$pf, finished"
+has "serial 100 -> 101"
+lacks "AXFR-style"
+count "[example.com.] AXFR, incoming" 2
+run "fata-dns sent the difference" cat "$tmp/primary.log"
+has "IXFR of zone example.com. to 127.0.0.1"
+has "started: incremental"
+lacks "started: whole zone"
 run "fata-dns logged the acknowledged NOTIFY" cat "$tmp/primary.log"
 has "NOTIFY for zone example.com. to 127.0.0.1:$pk: acknowledged"
 
@@ -147,7 +159,12 @@ run "fata-dns has knotd's new record" "${K[@]}" -p "$ps" added.example.org A
 has "added.example.org. 300 IN A 192.0.2.77"
 run "fata-dns logged the refreshes" cat "$tmp/secondary.log"
 has "NOTIFY for zone example.org. from primary 127.0.0.1"
-has "transferred by AXFR, serial 2"
+has "transferred by AXFR, serial 1"
+has "transferred by IXFR, serial 2, 1 records deleted or added"
+run "knotd sent the difference by IXFR" cat "$tmp/knotd.log"
+has "[example.org.] IXFR, outgoing, remote 127.0.0.1@"
+has "started, serial 1 -> 2"
+count "[example.org.] AXFR, outgoing" 2
 
 # 3. The stub resolver against knotd.
 run "resolver follows CNAMEs" "$resolve_tool" 127.0.0.1 "$pk" alias.example.org A www.example.org AAAA alias.example.org A

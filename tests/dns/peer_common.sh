@@ -36,6 +36,12 @@ lacks() {
 	if grep -qF -- "$1" <<<"$out"; then bad "unexpected '$1'"; else ok "lacks '$1'"; fi
 }
 
+# is TEXT: the last output is exactly TEXT.
+is() {
+	if [ "$out" = "$1" ]; then ok "is as expected"; else bad "expected exactly:
+$1"; fi
+}
+
 # count TEXT N: TEXT occurs on exactly N lines of the last output.
 count() {
 	local n

@@ -1,7 +1,8 @@
 #!/bin/bash
 # fata-dns against real DNS tools on 127.0.0.1: dig and kdig query every
 # answer kind, fetch the zone by AXFR with TSIG, and nsupdate sends signed,
-# wrongly signed and unsigned updates.
+# wrongly signed and unsigned updates; then dig and kdig fetch the
+# differences of two updates by IXFR.
 #
 # Usage: peer_test.sh FATA_DNS DATA_DIR
 set -u
@@ -183,6 +184,46 @@ run "nsupdate delete" bash -c "$(declare -f nsupdate_script); port=$port; nsupda
 has "status: NOERROR"
 run "the delete is visible" "${D[@]}" web.example.com A
 has "ANSWER: 0, AUTHORITY: 1"
+
+# The two updates above took the serial from 100 to 101 (add) and to 102 (delete).
+soa() { echo "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. $1 10800 900 604800 300"; }
+ixfr_records() { grep -v -e '^;' -e 'ANY.TSIG' -e '^$'; }
+ixfr_from_100="$(soa 102)
+$(soa 100)
+$(soa 101)
+new.example.com. 300 IN A 192.0.2.99
+$(soa 101)
+web.example.com. 3600 IN A 192.0.2.4
+$(soa 102)
+$(soa 102)"
+
+run "IXFR after two updates (kdig)" bash -c "$(declare -f ixfr_records); ${K[*]} -y hmac-sha256:tsig-test.example:$secret256 example.com IXFR=100 | ixfr_records"
+is "$ixfr_from_100"
+
+run "IXFR after two updates (dig)" bash -c "$(declare -f ixfr_records); ${D[*]} -y hmac-sha256:tsig-test.example:$secret256 example.com IXFR=100 | ixfr_records"
+is "$ixfr_from_100"
+
+run "IXFR of the last update" bash -c "$(declare -f ixfr_records); ${K[*]} -y hmac-sha256:tsig-test.example:$secret256 example.com IXFR=101 | ixfr_records"
+is "$(soa 102)
+$(soa 101)
+web.example.com. 3600 IN A 192.0.2.4
+$(soa 102)
+$(soa 102)"
+
+run "IXFR from an unknown serial" "${K[@]}" -y "hmac-sha256:tsig-test.example:$secret256" example.com IXFR=7
+count "IN SOA" 2
+has "new.example.com. 300 IN A 192.0.2.99"
+lacks "192.0.2.4"
+lacks "WARNING"
+
+run "IXFR over UDP from an unknown serial" "${K[@]}" +notcp -y "hmac-sha256:tsig-test.example:$secret256" example.com IXFR=7
+has "(UDP)"
+has "1 messages, 1 records"
+has "hostmaster.example.com. 102 "
+
+run "incremental IXFR logged" grep "IXFR of zone example.com." "$tmp/server.log"
+has "started: incremental"
+has "started: whole zone, no journal chain from the client's serial"
 
 run "idle TCP connection closed" python3 -c "
 import socket, time

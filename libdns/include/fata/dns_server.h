@@ -3,9 +3,10 @@
  * TCP (RFC 1034 section 4.3.2, RFC 4592 wildcards, RFC 2308 negative
  * answers, RFC 6891 EDNS(0), RFC 7766 TCP). It applies TSIG-signed dynamic
  * updates (RFC 2136, RFC 8945), serves zone transfers to allowed
- * secondaries (RFC 5936) and notifies them of changes (RFC 1996). It can
- * also be a secondary itself, refreshing zones from a primary on the SOA
- * timers or on NOTIFY.
+ * secondaries (RFC 5936, and incremental ones from a journal per RFC 1995)
+ * and notifies them of changes (RFC 1996). It can also be a secondary
+ * itself, refreshing zones from a primary on the SOA timers or on NOTIFY,
+ * by IXFR once it has a version.
  *
  * The core that turns one request into one response is sans-I/O
  * (fata_dns_server_answer). fata_dns_server_start() connects it to a
@@ -53,7 +54,19 @@ struct fata_dns_server_config {
 	 */
 	uint64_t (*wall_time)(void *ctx);
 	void *wall_time_ctx;
+	/*
+	 * Records each zone's journal keeps for incremental transfers (IXFR,
+	 * RFC 1995), summed over its differences with both SOAs of each
+	 * counted [4096]. The oldest differences are dropped first, and a
+	 * change with more records empties the journal, so the next IXFR from
+	 * an older serial gets the whole zone. FATA_DNS_JOURNAL_OFF keeps no
+	 * journal.
+	 */
+	uint32_t journal_records;
 };
+
+/* The value of journal_records that turns the IXFR journal off. */
+#define FATA_DNS_JOURNAL_OFF UINT32_MAX
 
 /*
  * Counters since fata_dns_server_new(), all uint64_t. The server also
@@ -78,6 +91,9 @@ struct fata_dns_server_stats {
 	uint64_t refresh_failures;
 	uint64_t tcp_connections;
 	uint64_t tcp_rejected;    /* connections closed because of tcp_max_conns */
+	uint64_t ixfr_incremental;/* IXFR answered with the differences from the client's serial */
+	uint64_t ixfr_axfr_form;  /* IXFR answered with the whole zone in AXFR form */
+	uint64_t ixfr_refreshes;  /* refreshes applied from an incremental IXFR answer */
 };
 
 /* Creates a server on `loop`. `config` may be NULL. Errors: FATA_ENOMEM. */
