@@ -41,6 +41,13 @@ struct failing_stack {
 	int listen_failures;
 	int listen_error;
 
+	/*
+	 * Listens that the host stack itself refused with FATA_EADDRINUSE: the
+	 * kernel can give UDP a port that TCP already uses, the very case the
+	 * retry exists for, so a test counts these tries as well.
+	 */
+	int natural_failures;
+
 	/* Calls seen, and the ports they asked for or got. */
 	int udp_binds;
 	int listens;
@@ -151,6 +158,8 @@ static int failing_listen(struct fata_stack *stack, const struct fata_sockaddr *
 		return FATA_ENOMEM;
 	err = fata_stack_listen(s->inner, local, backlog, options, &l->inner);
 	if (err < 0) {
+		if (err == FATA_EADDRINUSE)
+			s->natural_failures++;
 		fata_free(l);
 		return err;
 	}
@@ -410,20 +419,24 @@ static void query_tcp(const struct fata_sockaddr *server)
 /*
  * Starts a server on 127.0.0.1 port 0 with the first `failures` listens
  * failing, and checks that it serves both protocols on one port after
- * failures + 1 tries, with one log line per retry.
+ * failures + 1 tries (plus any the host refused), with one log line per
+ * retry.
  */
 static void check_start_after(int failures)
 {
 	struct fata_dns_server *srv = server_new();
 	struct fata_sockaddr any = loopback(0);
 	struct fata_sockaddr udp_addr;
+	int tries;
 
 	failing.listen_failures = failures;
+	failing.natural_failures = 0;
 	ck_assert_int_eq(fata_dns_server_start(srv, &failing.base, &any), 0);
+	tries = failures + failing.natural_failures + 1;
 
 	/* Every try bound a UDP port first, and each listen asked for the port UDP got. */
-	ck_assert_int_eq(failing.udp_binds, failures + 1);
-	ck_assert_int_eq(failing.listens, failures + 1);
+	ck_assert_int_eq(failing.udp_binds, tries);
+	ck_assert_int_eq(failing.listens, tries);
 	for (int i = 0; i < failing.listens; i++) {
 		ck_assert_uint_ne(failing.udp_ports[i], 0);
 		ck_assert_uint_eq(failing.listen_ports[i], failing.udp_ports[i]);
@@ -433,10 +446,10 @@ static void check_start_after(int failures)
 
 	/* UDP and TCP serve on the last port tried. */
 	ck_assert_int_eq(fata_dns_server_local_addr(srv, &udp_addr), 0);
-	ck_assert_uint_eq(udp_addr.port, failing.udp_ports[failures]);
+	ck_assert_uint_eq(udp_addr.port, failing.udp_ports[tries - 1]);
 
 	/* One line for each port given up, naming it and the next try. */
-	ck_assert_int_eq(logs.count, failures);
+	ck_assert_int_eq(logs.count, tries - 1);
 	for (int i = 0; i < failures; i++) {
 		char expected[256];
 
@@ -475,6 +488,9 @@ START_TEST(start_on_last_try)
 }
 END_TEST
 
+/* Log lines written by the failed start in check_start_fails(). */
+static int logs_at_failure;
+
 /*
  * Starts a server on `local` with the first `failures` listens failing with
  * `error`, and checks that start fails with `error` after `tries` tries and
@@ -490,6 +506,8 @@ static void check_start_fails(struct fata_sockaddr local, int failures, int erro
 	failing.listen_failures = failures;
 	failing.listen_error = error;
 	ck_assert_int_eq(fata_dns_server_start(srv, &failing.base, &local), error);
+	/* The start below may log host-refused retries of its own. */
+	logs_at_failure = logs.count;
 
 	ck_assert_int_eq(failing.udp_binds, tries);
 	ck_assert_int_eq(failing.listens, tries);
@@ -515,7 +533,7 @@ START_TEST(start_fails_after_all_tries)
 	check_start_fails(loopback(0), START_TRIES, FATA_EADDRINUSE, START_TRIES);
 
 	/* Seven retry lines and one that gives up, at WARN. */
-	ck_assert_int_eq(logs.count, START_TRIES);
+	ck_assert_int_eq(logs_at_failure, START_TRIES);
 	for (int i = 0; i + 1 < START_TRIES; i++)
 		ck_assert_int_eq(logs.levels[i], FATA_LOG_INFO);
 	ck_assert_str_eq(logs.lines[START_TRIES - 1],
@@ -527,7 +545,7 @@ END_TEST
 START_TEST(start_stops_at_eight_tries)
 {
 	check_start_fails(loopback(0), 100, FATA_EADDRINUSE, START_TRIES);
-	ck_assert_int_eq(logs.count, START_TRIES);
+	ck_assert_int_eq(logs_at_failure, START_TRIES);
 }
 END_TEST
 
@@ -546,7 +564,7 @@ START_TEST(fixed_port_no_retry)
 	check_start_fails(fixed, 1, FATA_EADDRINUSE, 1);
 	ck_assert_uint_eq(failing.udp_ports[0], fixed.port);
 	ck_assert_uint_eq(failing.listen_ports[0], fixed.port);
-	ck_assert_int_eq(logs.count, 0);
+	ck_assert_int_eq(logs_at_failure, 0);
 }
 END_TEST
 
@@ -554,7 +572,7 @@ END_TEST
 START_TEST(other_error_no_retry)
 {
 	check_start_fails(loopback(0), 1, FATA_EPERM, 1);
-	ck_assert_int_eq(logs.count, 0);
+	ck_assert_int_eq(logs_at_failure, 0);
 }
 END_TEST
 
